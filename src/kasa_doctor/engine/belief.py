@@ -1,0 +1,40 @@
+"""P(cause | evidence) under the single-fault assumption.
+
+P(c | e) ∝ P(c) · P(light | c) · Π_j P(e_j | c) · Π_failed (1 − P(a fixes | c)).
+"Don't know" answers add nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kasa_doctor.engine.evidence import Evidence
+from kasa_doctor.engine.model import Model, Vector
+
+
+def unnormalised(model: Model, evidence: Evidence) -> Vector:
+    family = model.kb.family_for_model(evidence.model)
+    belief = model.prior_and_led(family, evidence.led)
+    for variable, value in evidence.observed.items():
+        belief = belief * model.variables[variable].likelihood(value)
+    if evidence.failed_steps:
+        fix = model.fix_matrix(evidence.observed)
+        for step in evidence.failed_steps:
+            belief = belief * (1.0 - fix[model.step_index(step)])
+    return belief
+
+
+def posterior(model: Model, evidence: Evidence) -> Vector:
+    belief = unnormalised(model, evidence)
+    total = float(belief.sum())
+    if total <= 0.0 or not np.isfinite(total):
+        # Every cause ruled out (contradictory evidence): fall back to the prior rather
+        # than divide by zero; the planner will then escalate.
+        return model.prior.copy()
+    return belief / total
+
+
+def ranking(model: Model, belief: Vector, top: int | None = None) -> list[tuple[str, float]]:
+    order = np.argsort(-belief, kind="stable")
+    chosen = order if top is None else order[:top]
+    return [(model.causes[i], float(belief[i])) for i in chosen]
