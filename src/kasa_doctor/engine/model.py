@@ -31,6 +31,8 @@ class Variable:
     requires: dict[str, frozenset[str]]
     excluded_by: dict[str, frozenset[str]]
     group: str | None
+    #: readable on cameras python-kasa only knows by their discovery sysinfo
+    sysinfo: bool = False
 
     def likelihood(self, value: str) -> Vector:
         return self.table[self.values.index(value)]
@@ -53,6 +55,9 @@ class Model:
     steps: tuple[str, ...]
     step_cost: Vector  # minutes the owner spends
     plan_cost: Vector  # minutes plus the risk of destroying settings/recordings
+    #: steps x causes: what planning charges for a step under each cause — plan_cost
+    #: plus the harm a step does when that is the cause
+    cost_by_cause: Matrix
     fix: Matrix  # steps x causes: P(step fixes | cause)
     ends: npt.NDArray[np.bool_]  # steps that end the session (contact support)
     fix_rules: tuple[FixRule, ...]
@@ -138,6 +143,7 @@ def compile_model(kb: KnowledgeBase) -> Model:
                 requires={k: frozenset(v) for k, v in item.requires.items()},
                 excluded_by={k: frozenset(v) for k, v in excluded.items()},
                 group=getattr(item, "group", None),
+                sysinfo=getattr(item, "sysinfo", False),
             )
 
     steps = tuple(st.id for st in kb.steps)
@@ -147,6 +153,9 @@ def compile_model(kb: KnowledgeBase) -> Model:
     fix = np.array(
         [[kb.fixes[sid].causes.get(c, kb.fixes[sid].default) for c in causes] for sid in steps],
         dtype=float,
+    )
+    harm = np.array(
+        [[kb.fixes[sid].harm.get(c, 0.0) for c in causes] for sid in steps], dtype=float
     )
     rules = []
     for sid in steps:
@@ -183,6 +192,7 @@ def compile_model(kb: KnowledgeBase) -> Model:
         steps=steps,
         step_cost=step_cost,
         plan_cost=plan_cost,
+        cost_by_cause=plan_cost[:, None] + harm,
         fix=fix,
         ends=ends,
         fix_rules=tuple(rules),

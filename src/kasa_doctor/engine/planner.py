@@ -14,6 +14,7 @@ cheapest thing left to do once no home repair is worth its time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -29,6 +30,10 @@ Kind = Literal["question", "probe", "step", "escalate"]
 
 #: a question must save at least this many owner-minutes to be asked
 MIN_SAVING = 1e-6
+#: questions considered for the second step of the look-ahead
+LOOKAHEAD_WIDTH = 6
+#: pseudo-count of answered questions before we trust an owner's own "don't know" rate
+OWNER_PRIOR_ANSWERS = 3.0
 
 
 @dataclass(frozen=True)
@@ -66,18 +71,71 @@ def expected_repair_costs(
         alive = mass.sum(axis=1)
         if float(alive.max()) <= 1e-12:
             break
-        efficiency = (mass @ fix.T) / model.plan_cost
+        expected = mass @ model.cost_by_cause.T  # mass-weighted cost of each step
+        efficiency = (mass @ fix.T) / np.maximum(expected, 1e-12)
         efficiency[used] = -np.inf
         choice = efficiency.argmax(axis=1)
-        total += model.plan_cost[choice] * alive
+        total += expected[rows, choice]
         mass *= 1.0 - fix[choice]
         used[rows, choice] = True
     return total
 
 
+def _two_step_values(
+    model: Model,
+    belief: Vector,
+    fix: Matrix,
+    taken: npt.NDArray[np.bool_],
+    shortlist: list[tuple[Variable, int, int]],
+    costs: Vector,
+    ecr_now: float,
+    myopic: dict[str, float],
+    p_unknown: Callable[[Variable], float],
+) -> dict[str, float]:
+    """Expected cost of asking q1 and then, for each answer, the better of repairing
+    at once or asking one more question q2 — a two-step look-ahead.
+
+    Myopic value of information undervalues questions that only pay off together
+    (the band *and* the security mode); looking one question further catches most of
+    them at a cost of a few hundred extra ECR rows. Rows stay unnormalised, so every
+    cost below is already weighted by the probability of reaching it.
+    """
+    rows: list[Vector] = []
+    index: dict[tuple[str, int, str], tuple[int, int]] = {}
+    for first, s1, e1 in shortlist:
+        for k, after_first in enumerate(belief * first.table):
+            for second, _, _ in shortlist:
+                if second.id == first.id:
+                    continue
+                start = len(rows)
+                rows.extend(after_first * second.table)
+                index[(first.id, k, second.id)] = (start, len(rows))
+    deep = expected_repair_costs(model, np.vstack(rows), fix, taken) if rows else np.zeros(0)
+    values: dict[str, float] = {}
+    for first, s1, e1 in shortlist:
+        pu1 = p_unknown(first)
+        others = [myopic[v.id] for v, _, _ in shortlist if v.id != first.id]
+        if_unknown = min([ecr_now, *others])
+        expected = 0.0
+        for k, mass in enumerate(first.table @ belief):
+            stop = float(costs[s1 + k])
+            best = stop
+            for second, _, _ in shortlist:
+                if second.id == first.id:
+                    continue
+                start, end = index[(first.id, k, second.id)]
+                pu2 = p_unknown(second)
+                cont = second.cost * float(mass) + (1 - pu2) * float(deep[start:end].sum())
+                best = min(best, cont + pu2 * stop)
+            expected += best
+        values[first.id] = first.cost + (1 - pu1) * expected + pu1 * if_unknown
+    return values
+
+
 def best_step(model: Model, belief: Vector, fix: Matrix, taken: npt.NDArray[np.bool_]) -> int:
-    efficiency = (fix @ belief) / model.plan_cost
-    efficiency[model.ends] = float(belief.sum()) / model.plan_cost[model.ends]
+    expected = model.cost_by_cause @ belief
+    efficiency = (fix @ belief) / expected
+    efficiency[model.ends] = float(belief.sum()) / expected[model.ends]
     efficiency[taken] = -np.inf
     return int(efficiency.argmax())
 
@@ -85,10 +143,27 @@ def best_step(model: Model, belief: Vector, fix: Matrix, taken: npt.NDArray[np.b
 def askable(model: Model, evidence: Evidence, variable: Variable) -> bool:
     if evidence.settled(variable.id):
         return False
+    if variable.group == "camera":
+        family = model.kb.family_for_model(evidence.model)
+        support = family.live_support if family is not None else "full"
+        if support == "none" or (support == "sysinfo" and not variable.sysinfo):
+            return False
     for other, values in variable.requires.items():
         if evidence.observed.get(other) not in values:
             return False
     return not any(evidence.observed.get(o) in v for o, v in variable.excluded_by.items())
+
+
+def owner_unknown_rate(model: Model, evidence: Evidence) -> float:
+    """How often this owner has said "don't know" so far, shrunk towards zero.
+
+    An owner who is away from home or new to the camera cannot answer most questions;
+    learning that from their own answers stops us from asking question after question.
+    """
+    asked = [v for v in (*evidence.observed, *evidence.unknown) if model.variables[v].kind
+             == "question"]
+    unknown = sum(1 for v in asked if v in evidence.unknown)
+    return unknown / (len(asked) + OWNER_PRIOR_ANSWERS)
 
 
 def _taken(model: Model, evidence: Evidence) -> npt.NDArray[np.bool_]:
@@ -123,13 +198,25 @@ def propose(
     costs = expected_repair_costs(model, np.vstack(rows), fix, taken)
     ecr_now = float(costs[0])
 
-    best: tuple[float, Variable] | None = None
+    owner_rate = owner_unknown_rate(model, evidence)
+
+    def p_unknown(variable: Variable) -> float:
+        if variable.kind == "question":
+            return 1.0 - (1.0 - variable.p_unknown) * (1.0 - owner_rate)
+        return variable.p_unknown
+
+    myopic: dict[str, float] = {}
     for variable, start, end in spans:
-        after = (1.0 - variable.p_unknown) * float(costs[start:end].sum())
-        after += variable.p_unknown * ecr_now
-        expected = variable.cost + after
-        if best is None or expected < best[0]:
-            best = (expected, variable)
+        pu = p_unknown(variable)
+        after = (1.0 - pu) * float(costs[start:end].sum()) + pu * ecr_now
+        myopic[variable.id] = variable.cost + after
+    shortlist = sorted(spans, key=lambda span: myopic[span[0].id])[:LOOKAHEAD_WIDTH]
+    values = _two_step_values(model, belief, fix, taken, shortlist, costs, ecr_now, myopic,
+                              p_unknown)
+    best: tuple[float, Variable] | None = None
+    for variable, _, _ in shortlist:
+        if best is None or values[variable.id] < best[0]:
+            best = (values[variable.id], variable)
     if best is not None and best[0] < ecr_now - MIN_SAVING:
         expected, variable = best
         favourite, p_fav = top[0]

@@ -213,6 +213,10 @@ def _cross_check(kb: KnowledgeBase, files: dict[str, _Loaded]) -> list[str]:
             if cause not in causes:
                 where = files["fixes.yaml"].where(("fixes", step_id, "causes", cause))
                 problems.append(f"{where}: unknown cause {cause!r}")
+        for cause in fix.harm:
+            if cause not in causes:
+                where = files["fixes.yaml"].where(("fixes", step_id, "harm", cause))
+                problems.append(f"{where}: unknown cause {cause!r}")
         for j, cond in enumerate(fix.conditions):
             where = files["fixes.yaml"].where(("fixes", step_id, "conditions", j))
             for other, values in cond.when.items():

@@ -89,6 +89,9 @@ class Probe(Observable):
     title: str
     group: ProbeGroup
     explanation: str = ""
+    #: readable from a Kasa KC/EC camera's discovery sysinfo (python-kasa cannot log in
+    #: to those, so every other camera check is impossible on them)
+    sysinfo: bool = False
     requires: dict[str, list[str]] = {}
     #: never run when an earlier reading has one of these values (a failed login
     #: yields nothing else)
@@ -141,6 +144,9 @@ class Fixes(Strict):
     default: Prob = 0.0
     causes: dict[str, Prob]
     conditions: list[FixCondition] = []
+    #: extra owner-minutes this step costs when the cause is this one (unplugging a
+    #: camera in the middle of a firmware update can brick it)
+    harm: dict[str, Annotated[float, Field(ge=0.0)]] = {}
 
 
 class LedPattern(Strict):

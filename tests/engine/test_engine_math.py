@@ -1,0 +1,139 @@
+"""The engine's maths against small cases computed by hand."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kasa_doctor.engine.belief import posterior
+from kasa_doctor.engine.evidence import Evidence
+from kasa_doctor.engine.planner import expected_repair_costs, propose
+
+from tests.engine.kbfactory import tiny_model
+
+
+def test_posterior_follows_bayes_rule(tmp_path: Path) -> None:
+    model = tiny_model(
+        tmp_path,
+        priors={"a": 0.7, "b": 0.3},
+        steps={"fix_a": (1, {"a": 1.0}), "fix_b": (1, {"b": 1.0})},
+        questions={"q": {"a": 0.2, "b": 0.9}},
+    )
+    belief = posterior(model, Evidence(observed={"q": "yes"}))
+    # P(a | yes) = 0.7*0.2 / (0.7*0.2 + 0.3*0.9)
+    assert belief[model.cause_index("a")] == pytest.approx(0.14 / 0.41)
+    assert belief.sum() == pytest.approx(1.0)
+
+
+def test_dont_know_adds_nothing(tmp_path: Path) -> None:
+    model = tiny_model(
+        tmp_path,
+        priors={"a": 0.7, "b": 0.3},
+        steps={"fix_a": (1, {"a": 1.0}), "fix_b": (1, {"b": 1.0})},
+        questions={"q": {"a": 0.2, "b": 0.9}},
+    )
+    before = posterior(model, Evidence())
+    after = posterior(model, Evidence(unknown={"q"}))
+    assert np.allclose(before, after)
+    assert before[model.cause_index("a")] == pytest.approx(0.7)
+
+
+def test_failed_step_is_evidence(tmp_path: Path) -> None:
+    model = tiny_model(
+        tmp_path,
+        priors={"a": 0.5, "b": 0.5},
+        steps={"s": (1, {"a": 0.8, "b": 0.1})},
+    )
+    belief = posterior(model, Evidence(failed_steps=["s"]))
+    # P(a | s failed) = 0.5*0.2 / (0.5*0.2 + 0.5*0.9)
+    assert belief[model.cause_index("a")] == pytest.approx(0.1 / 0.55)
+
+
+def test_expected_cost_of_repair_by_hand(tmp_path: Path) -> None:
+    model = tiny_model(
+        tmp_path,
+        priors={"a": 0.6, "b": 0.4},
+        steps={"fix_a": (10, {"a": 1.0}), "fix_b": (2, {"b": 1.0})},
+    )
+    belief = posterior(model, Evidence())
+    taken = np.zeros(len(model.steps), dtype=bool)
+    ecr = expected_repair_costs(model, belief[None, :], model.fix, taken)[0]
+    # efficiencies: fix_a 0.6/10 = 0.06, fix_b 0.4/2 = 0.2 -> fix_b first, then fix_a
+    assert ecr == pytest.approx(2 + 0.6 * 10)
+    first = propose(model, Evidence())
+    assert (first.kind, first.id) == ("step", "fix_b")
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_efficiency_order_is_optimal_without_questions(tmp_path: Path, seed: int) -> None:
+    """Single fault, each step fixes exactly one cause: p/c order minimises the
+    expected cost (Kadane & Simon), so it must equal the best of all orders."""
+    rng = np.random.default_rng(seed)
+    n = 5
+    priors = {f"c{i}": float(p) for i, p in enumerate(rng.dirichlet(np.ones(n)))}
+    costs = [float(c) for c in rng.uniform(1, 20, n)]
+    steps = {f"s{i}": (costs[i], {f"c{i}": 1.0}) for i in range(n)}
+    model = tiny_model(tmp_path, priors=priors, steps=steps)
+    belief = posterior(model, Evidence())
+    taken = np.zeros(len(model.steps), dtype=bool)
+    ecr = expected_repair_costs(model, belief[None, :], model.fix, taken)[0]
+
+    def cost_of(order: tuple[int, ...]) -> float:
+        remaining, total = 1.0, 0.0
+        for i in order:
+            total += costs[i] * remaining
+            remaining -= priors[f"c{i}"]
+        return total
+
+    best = min(cost_of(order) for order in itertools.permutations(range(n)))
+    assert ecr == pytest.approx(best)
+
+
+def test_question_asked_only_when_worth_its_cost(tmp_path: Path) -> None:
+    steps = {"fix_a": (10, {"a": 1.0}), "fix_b": (10, {"b": 1.0})}
+    question = {"q": {"a": 0.95, "b": 0.05}}
+    cheap = tiny_model(
+        tmp_path / "cheap", priors={"a": 0.5, "b": 0.5}, steps=steps, questions=question,
+        question_cost=0.5,
+    )
+    # Without q: ECR = 10 + 0.5*10 = 15; with q: 0.5 + ~10.5 -> ask.
+    assert propose(cheap, Evidence()).kind == "question"
+    dear = tiny_model(
+        tmp_path / "dear", priors={"a": 0.5, "b": 0.5}, steps=steps, questions=question,
+        question_cost=6.0,
+    )
+    assert propose(dear, Evidence()).kind == "step"
+
+
+def test_voi_matches_hand_computation(tmp_path: Path) -> None:
+    model = tiny_model(
+        tmp_path,
+        priors={"a": 0.5, "b": 0.5},
+        steps={"fix_a": (10, {"a": 1.0}), "fix_b": (10, {"b": 1.0})},
+        questions={"q": {"a": 0.9, "b": 0.1}},
+        question_cost=0.5,
+    )
+    proposal = propose(model, Evidence())
+    assert proposal.kind == "question"
+    # ECR*(e) = 10 + 0.5 * 10 = 15
+    assert proposal.expected_cost == pytest.approx(15.0)
+    # after yes (P=0.5): P(a)=0.9 -> 10 + 0.1*10 = 11; after no: the same by symmetry
+    # so the expected saving is 15 - (0.5 + 11) = 3.5 minutes
+    assert "3.5 minutes" in proposal.reason
+
+
+def test_escalates_when_nothing_at_home_is_worth_it(tmp_path: Path) -> None:
+    model = tiny_model(
+        tmp_path,
+        priors={"a": 0.5, "broken": 0.5},
+        steps={"fix_a": (5, {"a": 0.9})},
+        support_cost=15.0,
+        support_fixes={"broken": 1.0},
+    )
+    first = propose(model, Evidence())
+    assert first.kind == "step"
+    after = propose(model, Evidence(failed_steps=["fix_a"]))
+    assert (after.kind, after.id) == ("escalate", "contact_support")
