@@ -37,9 +37,11 @@ def ensure_venv() -> None:
         print("kasa-doctor: creating .venv …", file=sys.stderr)
         try:
             venv.create(VENV, with_pip=True)
-        except Exception as exc:  # noqa: BLE001 - any failure gets the same advice
-            sys.exit(f"kasa-doctor: cannot create a virtual environment ({exc}); "
-                     "install python3-venv (Debian/Ubuntu) and try again")
+        except Exception as exc:
+            sys.exit(
+                f"kasa-doctor: cannot create a virtual environment ({exc}); "
+                "install python3-venv (Debian/Ubuntu) and try again"
+            )
     want = _fingerprint()
     if STAMP.exists() and STAMP.read_text() == want:
         return
@@ -75,8 +77,10 @@ def main(argv: list[str]) -> int:
             if code:
                 return code
         return 0
-    print(f"tasks.py: unknown command {command!r}; use doctor, test, lint or kasa-doctor",
-          file=sys.stderr)
+    print(
+        f"tasks.py: unknown command {command!r}; use doctor, test, lint or kasa-doctor",
+        file=sys.stderr,
+    )
     return 2
 
 

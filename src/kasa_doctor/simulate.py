@@ -103,8 +103,12 @@ def load_costs(path: Path, model: Model) -> Costs:
     max_steps = data.get("max_steps", 40)
     if not isinstance(max_steps, int) or isinstance(max_steps, bool) or max_steps < 1:
         raise ScenarioError(f"{path}:{loaded.line(('max_steps',))}: max_steps must be ≥ 1")
-    return Costs(float(data["question"]), float(data["probe"]),
-                 {s: float(steps[s]) for s in model.steps}, max_steps)
+    return Costs(
+        float(data["question"]),
+        float(data["probe"]),
+        {s: float(steps[s]) for s in model.steps},
+        max_steps,
+    )
 
 
 @dataclass
@@ -282,11 +286,13 @@ def summary(results: list[Result]) -> dict[str, Any]:
         "fix_rate": round(sum(r.outcome == "fixed" for r in results) / n, 4) if n else 0.0,
         "top1": (
             round(sum(r.top3[0] == r.scenario.truth for r in ranked) / len(ranked), 4)
-            if ranked else None
+            if ranked
+            else None
         ),
         "top3": (
             round(sum(r.scenario.truth in r.top3 for r in ranked) / len(ranked), 4)
-            if ranked else None
+            if ranked
+            else None
         ),
         "needless_resets": sum(r.needless_reset for r in results),
         "escalated": sum(r.outcome == "escalated" for r in results),

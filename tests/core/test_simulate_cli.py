@@ -18,7 +18,10 @@ COSTS = SHARED_COSTS if SHARED_COSTS.exists() else ROOT / "tests" / "core" / "co
 def kd(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "kasa_doctor", *args],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
     )
 
 
@@ -46,7 +49,10 @@ def test_guide_and_oracle_match_the_shared_baseline_tool() -> None:
         pytest.skip("../shared/tools/check-scenarios is not beside the project")
     out = subprocess.run(
         [sys.executable, str(checker), "--baselines", str(COSTS), str(SCENARIOS)],
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     ).stdout
     expected = {}
     for line in out.splitlines():
@@ -69,8 +75,10 @@ def test_adaptive_never_resets_needlessly_on_the_public_set() -> None:
 
 def test_malformed_scenario_gives_one_line_with_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("- id: x\n  model: C210\n  led: purple_blink\n  truth: overheating\n"
-                   "  fixed_by: [cool_down]\n")
+    bad.write_text(
+        "- id: x\n  model: C210\n  led: purple_blink\n  truth: overheating\n"
+        "  fixed_by: [cool_down]\n"
+    )
     result = kd("simulate", str(bad), "--costs", str(COSTS), "--json")
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
@@ -79,8 +87,9 @@ def test_malformed_scenario_gives_one_line_with_file_and_line(tmp_path: Path) ->
 
 
 def test_unknown_policy_and_missing_costs_are_refused() -> None:
-    assert kd("simulate", str(SCENARIOS), "--policy", "psychic", "--costs", str(COSTS)
-              ).returncode == 2
+    assert (
+        kd("simulate", str(SCENARIOS), "--policy", "psychic", "--costs", str(COSTS)).returncode == 2
+    )
     missing = kd("simulate", str(SCENARIOS))
     assert missing.returncode == 2 and "--costs" in missing.stderr
 

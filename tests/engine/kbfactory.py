@@ -35,7 +35,10 @@ def write_kb(
     ]
     step_list: list[dict[str, Any]] = []
     fixes: dict[str, Any] = {}
-    for sid, (cost, chances) in {**steps, "contact_support": (support_cost, support_fixes or {})}.items():
+    for sid, (cost, chances) in {
+        **steps,
+        "contact_support": (support_cost, support_fixes or {}),
+    }.items():
         step_list.append(
             {
                 "id": sid,

@@ -11,7 +11,6 @@ import pytest
 from kasa_doctor.engine.belief import posterior
 from kasa_doctor.engine.evidence import Evidence
 from kasa_doctor.engine.planner import expected_repair_costs, propose
-
 from tests.engine.kbfactory import tiny_model
 
 
@@ -96,13 +95,19 @@ def test_question_asked_only_when_worth_its_cost(tmp_path: Path) -> None:
     steps = {"fix_a": (10, {"a": 1.0}), "fix_b": (10, {"b": 1.0})}
     question = {"q": {"a": 0.95, "b": 0.05}}
     cheap = tiny_model(
-        tmp_path / "cheap", priors={"a": 0.5, "b": 0.5}, steps=steps, questions=question,
+        tmp_path / "cheap",
+        priors={"a": 0.5, "b": 0.5},
+        steps=steps,
+        questions=question,
         question_cost=0.5,
     )
     # Without q: ECR = 10 + 0.5*10 = 15; with q: 0.5 + ~10.5 -> ask.
     assert propose(cheap, Evidence()).kind == "question"
     dear = tiny_model(
-        tmp_path / "dear", priors={"a": 0.5, "b": 0.5}, steps=steps, questions=question,
+        tmp_path / "dear",
+        priors={"a": 0.5, "b": 0.5},
+        steps=steps,
+        questions=question,
         question_cost=6.0,
     )
     assert propose(dear, Evidence()).kind == "step"

@@ -26,8 +26,9 @@ def evidence_and_answers(draw: st.DrawFn) -> tuple[str, str, dict[str, str | Non
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(evidence_and_answers(), st.lists(st.sampled_from(MODEL.steps[:-1]), max_size=6))
-def test_posterior_is_a_distribution(case: tuple[str, str, dict[str, str | None]],
-                                     failed: list[str]) -> None:
+def test_posterior_is_a_distribution(
+    case: tuple[str, str, dict[str, str | None]], failed: list[str]
+) -> None:
     model, led, answers = case
     session = Session(model_name=model, led=led, engine=MODEL)
     for var, value in answers.items():

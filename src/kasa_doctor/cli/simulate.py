@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -28,9 +28,8 @@ def simulate_command(
 ) -> None:
     """Play a policy against scenario files (FORMAT.md) and score it."""
     from kasa_doctor.engine.model import default_model
-    from kasa_doctor.simulate import POLICIES, ScenarioError, load_costs, load_scenarios
+    from kasa_doctor.simulate import POLICIES, ScenarioError, load_costs, load_scenarios, summary
     from kasa_doctor.simulate import simulate as run
-    from kasa_doctor.simulate import summary
 
     if policy not in POLICIES:
         _fail(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
@@ -57,7 +56,11 @@ def simulate_command(
         table.add_column(column)
     for r in results:
         table.add_row(
-            r.scenario.id, r.scenario.truth, r.outcome, f"{r.cost:.1f}", str(r.steps),
+            r.scenario.id,
+            r.scenario.truth,
+            r.outcome,
+            f"{r.cost:.1f}",
+            str(r.steps),
             ", ".join(r.top3),
         )
     console = Console()
@@ -65,6 +68,6 @@ def simulate_command(
     console.print(total)
 
 
-def _fail(message: str) -> typer.Exit:
+def _fail(message: str) -> NoReturn:
     sys.stderr.write(f"kasa-doctor simulate: {message}\n")
     raise typer.Exit(2)

@@ -35,7 +35,8 @@ class Variable:
     sysinfo: bool = False
 
     def likelihood(self, value: str) -> Vector:
-        return self.table[self.values.index(value)]
+        row: Vector = self.table[self.values.index(value)]
+        return row
 
 
 @dataclass(frozen=True)

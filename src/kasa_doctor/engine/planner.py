@@ -102,7 +102,7 @@ def _two_step_values(
     """
     rows: list[Vector] = []
     index: dict[tuple[str, int, str], tuple[int, int]] = {}
-    for first, s1, e1 in shortlist:
+    for first, _, _ in shortlist:
         for k, after_first in enumerate(belief * first.table):
             for second, _, _ in shortlist:
                 if second.id == first.id:
@@ -112,7 +112,7 @@ def _two_step_values(
                 index[(first.id, k, second.id)] = (start, len(rows))
     deep = expected_repair_costs(model, np.vstack(rows), fix, taken) if rows else np.zeros(0)
     values: dict[str, float] = {}
-    for first, s1, e1 in shortlist:
+    for first, s1, _ in shortlist:
         pu1 = p_unknown(first)
         others = [myopic[v.id] for v, _, _ in shortlist if v.id != first.id]
         if_unknown = min([ecr_now, *others])
@@ -160,8 +160,9 @@ def owner_unknown_rate(model: Model, evidence: Evidence) -> float:
     An owner who is away from home or new to the camera cannot answer most questions;
     learning that from their own answers stops us from asking question after question.
     """
-    asked = [v for v in (*evidence.observed, *evidence.unknown) if model.variables[v].kind
-             == "question"]
+    asked = [
+        v for v in (*evidence.observed, *evidence.unknown) if model.variables[v].kind == "question"
+    ]
     unknown = sum(1 for v in asked if v in evidence.unknown)
     return unknown / (len(asked) + OWNER_PRIOR_ANSWERS)
 
@@ -211,8 +212,9 @@ def propose(
         after = (1.0 - pu) * float(costs[start:end].sum()) + pu * ecr_now
         myopic[variable.id] = variable.cost + after
     shortlist = sorted(spans, key=lambda span: myopic[span[0].id])[:LOOKAHEAD_WIDTH]
-    values = _two_step_values(model, belief, fix, taken, shortlist, costs, ecr_now, myopic,
-                              p_unknown)
+    values = _two_step_values(
+        model, belief, fix, taken, shortlist, costs, ecr_now, myopic, p_unknown
+    )
     best: tuple[float, Variable] | None = None
     for variable, _, _ in shortlist:
         if best is None or values[variable.id] < best[0]:

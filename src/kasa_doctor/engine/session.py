@@ -86,7 +86,11 @@ class Session:
         self.led = led
 
     def observe(
-        self, variable: str, value: str | None, *, raw: dict[str, Any] | None = None,
+        self,
+        variable: str,
+        value: str | None,
+        *,
+        raw: dict[str, Any] | None = None,
         at: str | None = None,
     ) -> None:
         """Record an answer or a reading; ``None`` means "don't know" / not possible."""
@@ -99,8 +103,14 @@ class Session:
             )
         self.history.append(Entry(var.kind, variable, value, dict(raw or {}), at))  # type: ignore[arg-type]
 
-    def record_step(self, step: str, fixed: bool | None, *, at: str | None = None,
-                    raw: dict[str, Any] | None = None) -> None:
+    def record_step(
+        self,
+        step: str,
+        fixed: bool | None,
+        *,
+        at: str | None = None,
+        raw: dict[str, Any] | None = None,
+    ) -> None:
         """``fixed=None``: the owner skipped the step (it is not evidence)."""
         if step not in self.engine.steps:
             raise SessionError(f"unknown repair step {step!r}")

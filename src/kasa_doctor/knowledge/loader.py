@@ -179,8 +179,8 @@ def _cross_check(kb: KnowledgeBase, files: dict[str, _Loaded]) -> list[str]:
     dupes("families", "families.yaml", [f.id for f in kb.families])
     dupes("patterns", "leds.yaml", [p.id for p in kb.patterns])
 
-    for i, cause in enumerate(kb.causes):
-        for tip in cause.prevention:
+    for i, cause_item in enumerate(kb.causes):
+        for tip in cause_item.prevention:
             if tip not in tips:
                 where = files["causes.yaml"].where(("causes", i, "prevention"))
                 problems.append(f"{where}: unknown tip {tip!r}")
@@ -193,7 +193,7 @@ def _cross_check(kb: KnowledgeBase, files: dict[str, _Loaded]) -> list[str]:
                 if cause not in causes:
                     where = files[file].where((kind, i, "likelihood", cause))
                     problems.append(f"{where}: unknown cause {cause!r}")
-            conditions = [("requires", obs.requires)]
+            conditions: list[tuple[str, dict[str, list[str]]]] = [("requires", obs.requires)]
             if isinstance(obs, s.Probe):
                 conditions.append(("excluded_by", obs.excluded_by))
             for key, other, values in (
@@ -228,10 +228,10 @@ def _cross_check(kb: KnowledgeBase, files: dict[str, _Loaded]) -> list[str]:
                 if cause not in causes:
                     problems.append(f"{where}: unknown cause {cause!r}")
     for i, step in enumerate(kb.steps):
-        for fam in step.per_family:
-            if fam not in families:
-                where = files["steps.yaml"].where(("steps", i, "per_family", fam))
-                problems.append(f"{where}: unknown family {fam!r}")
+        for fam_id in step.per_family:
+            if fam_id not in families:
+                where = files["steps.yaml"].where(("steps", i, "per_family", fam_id))
+                problems.append(f"{where}: unknown family {fam_id!r}")
         if step.id not in kb.fixes:
             where = files["steps.yaml"].where(("steps", i))
             problems.append(f"{where}: step {step.id!r} has no entry in fixes.yaml")
@@ -244,12 +244,15 @@ def _cross_check(kb: KnowledgeBase, files: dict[str, _Loaded]) -> list[str]:
             where = files["causes.yaml"].where(("causes", cause_ids.index(cause)))
             problems.append(f"{where}: no repair step can fix cause {cause!r}")
     if kb.fallback not in families:
-        problems.append(f"{files['families.yaml'].where(('fallback',))}: unknown family "
-                        f"{kb.fallback!r}")
+        problems.append(
+            f"{files['families.yaml'].where(('fallback',))}: unknown family {kb.fallback!r}"
+        )
     for i, fam in enumerate(kb.families):
         if not fam.leds:
-            problems.append(f"{files['families.yaml'].where(('families', i))}: family "
-                            f"{fam.id!r} has no light table")
+            problems.append(
+                f"{files['families.yaml'].where(('families', i))}: family "
+                f"{fam.id!r} has no light table"
+            )
         for j, row in enumerate(fam.leds):
             if row.led not in leds:
                 where = files["families.yaml"].where(("families", i, "leds", j, "led"))
@@ -257,14 +260,15 @@ def _cross_check(kb: KnowledgeBase, files: dict[str, _Loaded]) -> list[str]:
             for cause in row.weights:
                 if cause not in causes:
                     where = files["families.yaml"].where(
-                        ("families", i, "leds", j, "weights", cause))
+                        ("families", i, "leds", j, "weights", cause)
+                    )
                     problems.append(f"{where}: unknown cause {cause!r}")
         for cause in fam.prior_factor:
             if cause not in causes:
                 where = files["families.yaml"].where(("families", i, "prior_factor", cause))
                 problems.append(f"{where}: unknown cause {cause!r}")
-    for i, tip in enumerate(kb.tips):
-        for cause in tip.causes:
+    for i, tip_item in enumerate(kb.tips):
+        for cause in tip_item.causes:
             if cause not in causes:
                 where = files["tips.yaml"].where(("tips", i, "causes"))
                 problems.append(f"{where}: unknown cause {cause!r}")

@@ -65,6 +65,9 @@ class Observable(Strict):
     p_unknown: Prob = 0.1
     default: Distribution
     likelihood: dict[str, Distribution] = {}  # cause id -> P(answer | cause)
+    #: asked/run only when an earlier observation has one of these values (camera
+    #: readings need a camera that answers)
+    requires: dict[str, list[str]] = {}
 
     @model_validator(mode="after")
     def _answers_known(self) -> Observable:
@@ -80,9 +83,6 @@ class Observable(Strict):
 class Question(Observable):
     text: str
     help: str = ""
-    #: ask only when an earlier observation has one of these values, e.g.
-    #: {battery_powered: [yes]}; keeps the wizard from asking nonsense
-    requires: dict[str, list[str]] = {}
 
 
 class Probe(Observable):
@@ -92,7 +92,6 @@ class Probe(Observable):
     #: readable from a Kasa KC/EC camera's discovery sysinfo (python-kasa cannot log in
     #: to those, so every other camera check is impossible on them)
     sysinfo: bool = False
-    requires: dict[str, list[str]] = {}
     #: never run when an earlier reading has one of these values (a failed login
     #: yields nothing else)
     excluded_by: dict[str, list[str]] = {}
