@@ -48,3 +48,14 @@ def test_fixed_session_proposes_nothing_more() -> None:
     assert session.status == "fixed"
     with pytest.raises(SessionError):
         session.propose()
+
+
+def test_a_skipped_step_is_not_evidence_and_not_proposed_again() -> None:
+    session = Session(model_name="C200", led="red_solid")
+    before = session.belief()
+    session.record_step("reseat_power", None)
+    assert session.belief() == pytest.approx(before)
+    proposal = session.propose()
+    assert proposal.id != "reseat_power"
+    # the ranking shown with a proposal is the session's own belief
+    assert dict(proposal.ranking) == pytest.approx(dict(session.belief()[: len(proposal.ranking)]))

@@ -15,6 +15,8 @@ class Evidence:
     unknown: set[str] = field(default_factory=set)
     #: repair steps taken that did not fix it, in order
     failed_steps: list[str] = field(default_factory=list)
+    #: steps the owner chose to skip: not evidence, but not proposed again
+    skipped_steps: set[str] = field(default_factory=set)
 
     def settled(self, variable: str) -> bool:
         return variable in self.observed or variable in self.unknown

@@ -169,7 +169,7 @@ def owner_unknown_rate(model: Model, evidence: Evidence) -> float:
 
 def _taken(model: Model, evidence: Evidence) -> npt.NDArray[np.bool_]:
     taken = np.zeros(len(model.steps), dtype=bool)
-    for step in evidence.failed_steps:
+    for step in (*evidence.failed_steps, *evidence.skipped_steps):
         taken[model.step_index(step)] = True
     return taken
 

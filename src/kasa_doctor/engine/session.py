@@ -65,6 +65,8 @@ class Session:
             if entry.kind == "step":
                 if entry.value == "not_fixed":
                     ev.failed_steps.append(entry.id)
+                elif entry.value == "skipped":
+                    ev.skipped_steps.add(entry.id)
             elif entry.value is None:
                 ev.unknown.add(entry.id)
             else:
@@ -129,12 +131,7 @@ class Session:
     def propose(self, allow: frozenset[str] = frozenset({"question", "probe"})) -> Proposal:
         if self.status != "open":
             raise SessionError(f"the session is already {self.status}")
-        skipped = {e.id for e in self.history if e.kind == "step" and e.value == "skipped"}
-        evidence = self.evidence
-        # A skipped step is not evidence, but it should not be proposed again either.
-        evidence.failed_steps.extend(s for s in skipped if s not in evidence.failed_steps)
-        proposal = propose(self.engine, evidence, allow=allow)
-        return proposal
+        return propose(self.engine, self.evidence, allow=allow)
 
     # --- JSON -------------------------------------------------------------------------
 
