@@ -28,8 +28,8 @@ from kasa_doctor.engine.model import Matrix, Model, Variable, Vector
 
 Kind = Literal["question", "probe", "step", "escalate"]
 
-#: a question must save at least this many owner-minutes to be asked
-MIN_SAVING = 1e-6
+#: a question must save at least this many owner-minutes (a few seconds, not rounding noise)
+MIN_SAVING = 0.05
 #: questions considered for the second step of the look-ahead
 LOOKAHEAD_WIDTH = 6
 #: pseudo-count of answered questions before we trust an owner's own "don't know" rate
