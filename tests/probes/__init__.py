@@ -1,0 +1,1 @@
+"""Tests of the home-network and host Wi-Fi probes."""
