@@ -1,0 +1,226 @@
+"""`kasa-doctor diagnose`: the guided troubleshooter, in a terminal or from a file.
+
+Only typer is imported at module level: the engine (numpy) and the knowledge base
+load when the command runs, so registering it costs `kasa-doctor --help` nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from kasa_doctor.engine.session import Session
+    from kasa_doctor.wizard.answers import Answers
+    from kasa_doctor.wizard.flow import ProbeRunner
+    from kasa_doctor.wizard.ui import Ui
+
+USAGE = """\
+kasa-doctor diagnose asks you questions, so it needs a terminal, and this is not one.
+Without a terminal, write the answers in a file and pass it with --answers:
+
+    # answers.yaml
+    model: C210              # the model on the camera's label, or "unknown"
+    led: red_slow_blink      # the light you see; all lights: kasa-doctor led
+    answers:                 # question id -> answer; left out = "don't know"
+      router_changed_recently: "yes"
+      power_source: original_adapter
+    steps:                   # step id -> fixed | not_fixed | skip; left out = not fixed
+      restart_router: not_fixed
+      reconnect_in_app: fixed
+
+    kasa-doctor diagnose --answers answers.yaml --json
+
+Ids: the interactive wizard shows each question's and step's id, and a wrong id in
+the file is answered with the list of valid ones (more in docs/wizard.md).
+A saved run continues with: kasa-doctor diagnose --resume ID
+"""
+
+
+class _Stop(Exception):
+    """Ends the command with one line on stderr and an exit code."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Options:
+    model: str | None = None
+    led: str | None = None
+    answers: Path | None = None
+    json: bool = False
+    resume: str | None = None
+    no_probes: bool = False
+
+
+def register(app: typer.Typer) -> None:
+    app.command("diagnose")(diagnose)
+
+
+def diagnose(
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help="The camera's model, e.g. C210 (asked if left out)."),
+    ] = None,
+    led: Annotated[
+        str | None,
+        typer.Option(
+            "--led", help="The light you see, e.g. red_slow_blink (see `kasa-doctor led`)."
+        ),
+    ] = None,
+    answers: Annotated[
+        Path | None,
+        typer.Option(
+            "--answers",
+            metavar="FILE",
+            help="Take the answers from this YAML/JSON file instead of asking.",
+        ),
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document describing the run.")
+    ] = False,
+    resume: Annotated[
+        str | None,
+        typer.Option(
+            "--resume", metavar="ID", help="Continue a saved session (its ID, or 'last')."
+        ),
+    ] = None,
+    no_probes: Annotated[
+        bool,
+        typer.Option(
+            "--no-probes",
+            help="Never run live checks on the camera or network; ask questions only.",
+        ),
+    ] = False,
+) -> None:
+    """Find out why the camera's light is red, and fix it step by step."""
+    options = Options(model, led, answers, json_output, resume, no_probes)
+    code = run(options)
+    if code:
+        raise typer.Exit(code)
+
+
+def run(
+    options: Options,
+    *,
+    probe_runner: ProbeRunner | None = None,
+    stdin_is_tty: bool | None = None,
+) -> int:
+    """The whole command; returns the exit code.
+
+    ``probe_runner`` is where live checks plug in: when given (and --no-probes is
+    not), the engine may propose checks and the wizard runs them instead of asking
+    the owner. Camera and network probing are not wired up in this version, so the
+    command itself passes none and the wizard asks questions only.
+    """
+    try:
+        return _run(
+            options, probe_runner, sys.stdin.isatty() if stdin_is_tty is None else stdin_is_tty
+        )
+    except _Stop as stop:
+        sys.stderr.write(f"{stop}\n")
+        return stop.code
+
+
+def _run(options: Options, probe_runner: ProbeRunner | None, tty: bool) -> int:
+    if options.resume and (options.model or options.led):
+        raise _Stop("--resume continues a saved session as it was; leave out --model and --led")
+    if options.answers is None and not options.resume and not tty:
+        sys.stderr.write(USAGE)
+        return 2
+
+    from kasa_doctor import sessions_store
+    from kasa_doctor.engine.model import default_model
+    from kasa_doctor.engine.session import Session
+    from kasa_doctor.knowledge.loader import KnowledgeError, default_knowledge
+    from kasa_doctor.wizard.answers import AnswersError, load_answers
+    from kasa_doctor.wizard.flow import Wizard
+    from kasa_doctor.wizard.lights import normalise_led, unknown_led_message
+
+    try:
+        kb = default_knowledge()
+    except KnowledgeError as exc:
+        more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+        raise _Stop(f"the knowledge base is broken: {exc.problems[0]}{more}", 1) from exc
+
+    led = None
+    if options.led is not None:
+        led = normalise_led(options.led)
+        valid = [p.id for p in kb.patterns]
+        if led not in valid:
+            raise _Stop(unknown_led_message(options.led, valid))
+
+    answers = None
+    if options.answers is not None:
+        try:
+            answers = load_answers(options.answers, kb)
+        except AnswersError as exc:
+            raise _Stop(str(exc)) from exc
+
+    engine = default_model()
+    if options.resume:
+        try:
+            session = sessions_store.load(options.resume, engine)
+        except sessions_store.StoreError as exc:
+            raise _Stop(str(exc)) from exc
+    else:
+        model = options.model.strip() if options.model and options.model.strip() else None
+        session = Session(model_name=model, led=led, engine=engine)
+
+    ui, console = _make_ui(options, answers)
+    runner = None if options.no_probes else probe_runner
+
+    def save(current: Session) -> None:
+        try:
+            sessions_store.save(current)
+        except sessions_store.StoreError as exc:
+            raise _Stop(str(exc), 1) from exc
+
+    wizard = Wizard(session, ui, probe_runner=runner, save=save, resumed=options.resume is not None)
+    try:
+        summary = wizard.run()
+    except KeyboardInterrupt:
+        save(session)
+        console.print()
+        sys.stderr.write(f"Saved. Continue with: kasa-doctor diagnose --resume {session.id}\n")
+        return 130
+    except EOFError:
+        save(session)
+        sys.stderr.write(
+            "The input ended before the diagnosis did. "
+            f"Saved. Continue with: kasa-doctor diagnose --resume {session.id}\n"
+        )
+        return 1
+
+    if options.json:
+        from kasa_doctor.wizard.summary import to_json
+
+        sys.stdout.write(json.dumps(to_json(session, summary), indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _make_ui(options: Options, answers: Answers | None) -> tuple[Ui, Console]:
+    """The terminal UI, or the answers file with the terminal showing a transcript.
+
+    With --json, stdout carries only the JSON document: an interactive run then talks
+    to the owner on stderr, and a scripted one prints no transcript at all.
+    """
+    from rich.console import Console
+
+    from kasa_doctor.wizard.scripted import ScriptedUi
+    from kasa_doctor.wizard.terminal import RichUi
+
+    console = Console(stderr=options.json, highlight=False)
+    if answers is None:
+        return RichUi(console), console
+    display = None if options.json else RichUi(console)
+    return ScriptedUi(answers, display), console

@@ -1,0 +1,198 @@
+"""The guided troubleshooting conversation, independent of any screen.
+
+`Wizard` drives an engine `Session`: it gets the model and the light first (both
+free of charge and the strongest evidence there is), then does whatever the engine
+proposes next — ask a question, run a live check, have the owner take a repair step,
+or hand over to support — until the camera is fixed or the run ends. After every
+change the session is handed to ``save``, so an interruption at any prompt loses
+nothing and ``--resume`` continues exactly where the owner stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from kasa_doctor.engine.session import MAX_STEPS, Session, SessionError
+from kasa_doctor.knowledge import schema as s
+from kasa_doctor.wizard.summary import summarise
+from kasa_doctor.wizard.ui import CauseView, StepView, Summary, Ui
+
+if TYPE_CHECKING:
+    from kasa_doctor.engine.planner import Proposal
+    from kasa_doctor.knowledge.loader import KnowledgeBase
+    from kasa_doctor.probes.observation import Observation
+
+#: runs one live check by probe id; must not raise (an impossible check returns an
+#: Observation whose value is None)
+ProbeRunner = Callable[[str], "Observation"]
+
+#: recorded when the owner does not know (the scenario files' word for an unknown model)
+UNKNOWN = "unknown"
+#: session.meta key set to UNKNOWN when the owner was asked for the light but could not
+#: tell, so a resumed session does not ask again
+LED_META_KEY = "led"
+TOP = 3
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Wizard:
+    def __init__(
+        self,
+        session: Session,
+        ui: Ui,
+        *,
+        probe_runner: ProbeRunner | None = None,
+        save: Callable[[Session], object] | None = None,
+        clock: Callable[[], str] = _now,
+        resumed: bool = False,
+    ) -> None:
+        self.session = session
+        self.resumed = resumed
+        self.ui = ui
+        self.probe_runner = probe_runner
+        self._save = save
+        self._clock = clock
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self.session.engine.kb
+
+    @property
+    def family(self) -> s.Family | None:
+        return self.kb.family_for_model(self.session.model_name)
+
+    def save(self) -> None:
+        if self._save is not None:
+            self._save(self.session)
+
+    # --- the conversation -------------------------------------------------------------------
+
+    def run(self) -> Summary:
+        session = self.session
+        if self.resumed:
+            answered = sum(1 for e in session.history if e.kind != "step")
+            self.ui.show_resumed(
+                session.id, session.model_name, session.led, answered, len(session.steps_taken())
+            )
+        if session.status == "open":
+            self._ask_model()
+            self._ask_led()
+            self.save()
+            self.ui.show_belief(self.top())
+            self._follow_engine()
+        summary = summarise(session)
+        self.ui.show_summary(summary)
+        return summary
+
+    def _ask_model(self) -> None:
+        session = self.session
+        if session.model_name is None:
+            answer = self.ui.ask_model(self.kb.families)
+            session.model_name = answer.strip() if answer and answer.strip() else UNKNOWN
+            self.save()
+            if session.model_name != UNKNOWN:
+                self.ui.show_model_note(session.model_name, self.family)
+
+    def _ask_led(self) -> None:
+        session = self.session
+        if session.led is None and session.meta.get(LED_META_KEY) != UNKNOWN:
+            led = self.ui.ask_led(self.kb.patterns)
+            if led is None:
+                session.meta[LED_META_KEY] = UNKNOWN
+            else:
+                session.set_led(led)
+
+    def _follow_engine(self) -> None:
+        session = self.session
+        allow = frozenset({"question", "probe"} if self.probe_runner else {"question"})
+        # Every question and check is asked at most once and steps are capped, so
+        # this bound is never reached by a working engine; it only guards against
+        # one that keeps proposing the same thing.
+        for _ in range(len(session.engine.variables) + MAX_STEPS + 2):
+            if session.status != "open":
+                return
+            proposal = session.propose(allow=allow)
+            if proposal.kind == "question":
+                learned = self._question(proposal)
+            elif proposal.kind == "probe":
+                learned = self._probe(proposal)
+            elif proposal.kind == "step":
+                learned = self._step(proposal)
+            else:
+                learned = self._escalate(proposal)
+            self.save()
+            # A "don't know" or a skipped step leaves the belief as it was; showing
+            # the same bars again would only push the conversation off the screen.
+            if learned and session.status == "open":
+                self.ui.show_belief(self.top())
+        if session.status == "open":
+            session.status = "gave_up"
+            self.save()
+
+    # Each handler returns whether the session learned something (evidence changed).
+
+    def _question(self, proposal: Proposal) -> bool:
+        question = self.kb.question(proposal.id)
+        answer = self.ui.ask_question(question, proposal.reason)
+        self.session.observe(question.id, answer, raw={"reason": proposal.reason}, at=self._clock())
+        return answer is not None
+
+    def _probe(self, proposal: Proposal) -> bool:
+        assert self.probe_runner is not None  # probes are only proposed with a runner
+        probe = self.kb.probe(proposal.id)
+        observation = self.probe_runner(probe.id)
+        raw: dict[str, Any] = {"reason": proposal.reason, "reading": dict(observation.raw)}
+        if observation.detail:
+            raw["detail"] = observation.detail
+        self.ui.show_probe(probe, observation)
+        try:
+            self.session.observe(probe.id, observation.value, raw=raw, at=self._clock())
+        except SessionError as exc:
+            # A reading the knowledge base has no word for is no evidence; keep the
+            # run going and the odd value visible for the support report.
+            raw["rejected"] = str(exc)
+            self.session.observe(probe.id, None, raw=raw, at=self._clock())
+            return False
+        return observation.value is not None
+
+    def step_view(self, proposal: Proposal) -> StepView:
+        step = self.kb.step(proposal.id)
+        family = self.family
+        reset = family.reset if family is not None and step.risk == "destructive" else None
+        return StepView(
+            step=step,
+            instructions=self.kb.instructions(step.id, family.id if family else None),
+            reason=proposal.reason,
+            target=self.kb.cause(proposal.cause),
+            probability=proposal.probability,
+            family=family,
+            reset=reset,
+        )
+
+    def _step(self, proposal: Proposal) -> bool:
+        view = self.step_view(proposal)
+        self.ui.show_step(view)
+        raw: dict[str, Any] = {"reason": proposal.reason}
+        if view.step.confirm and not self.ui.confirm_destructive(view, self.session.model_name):
+            raw["declined"] = True
+            self.session.record_step(view.step.id, None, at=self._clock(), raw=raw)
+            return False
+        result = self.ui.ask_step_result(view)
+        fixed = {"fixed": True, "not_fixed": False, "skip": None}[result]
+        self.session.record_step(view.step.id, fixed, at=self._clock(), raw=raw)
+        return fixed is not None
+
+    def _escalate(self, proposal: Proposal) -> bool:
+        self.ui.show_escalation(proposal.reason, self.kb.support, self.session.id)
+        self.session.record_step(
+            proposal.id, False, at=self._clock(), raw={"reason": proposal.reason}
+        )
+        return False
+
+    def top(self, n: int = TOP) -> list[CauseView]:
+        return [CauseView(self.kb.cause(c), p) for c, p in self.session.belief()[:n]]
