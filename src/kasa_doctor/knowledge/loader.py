@@ -21,6 +21,8 @@ from pydantic import ValidationError
 from kasa_doctor.knowledge import schema as s
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
+# libyaml when PyYAML was built with it: loading the knowledge base is on the start path
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Path_ = tuple[str | int, ...]
 
@@ -65,8 +67,8 @@ def _read(path: Path) -> _Loaded:
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeError([f"{path.name}:1: cannot read: {exc}"]) from exc
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_LOADER)
+        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
