@@ -22,7 +22,13 @@ app = typer.Typer(
 
 # One module per command family; each defines register(app).
 COMMAND_MODULES = (
+    "kasa_doctor.cli.kb",
+    "kasa_doctor.cli.simulate",
     "kasa_doctor.cli.emulate",
+    "kasa_doctor.cli.diagnose",
+    "kasa_doctor.cli.led",
+    "kasa_doctor.cli.faq",
+    "kasa_doctor.cli.check",
 )
 
 
