@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "kasa_doctor.cli.kb",
     "kasa_doctor.cli.simulate",
     "kasa_doctor.cli.emulate",
+    "kasa_doctor.cli.demo",
     "kasa_doctor.cli.diagnose",
     "kasa_doctor.cli.led",
     "kasa_doctor.cli.faq",
