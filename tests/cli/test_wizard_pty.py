@@ -44,7 +44,7 @@ def spawn(home: Path, *args: str) -> pexpect.spawn:
         env=child_env(home),
         encoding="utf-8",
         dimensions=(60, 160),
-        timeout=30,
+        timeout=60,
     )
     return child
 

@@ -59,3 +59,12 @@ def test_a_skipped_step_is_not_evidence_and_not_proposed_again() -> None:
     assert proposal.id != "reseat_power"
     # the ranking shown with a proposal is the session's own belief
     assert dict(proposal.ranking) == pytest.approx(dict(session.belief()[: len(proposal.ranking)]))
+
+
+def test_the_step_that_fixed_it_tells_what_was_wrong() -> None:
+    session = Session(model_name="C210", led="red_solid")
+    session.record_step("cool_down", False)
+    session.record_step("swap_power_supply", True)
+    top, p = session.belief()[0]
+    assert top == "power_supply"
+    assert p > 0.5

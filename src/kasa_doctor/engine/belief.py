@@ -1,6 +1,7 @@
 """P(cause | evidence) under the single-fault assumption.
 
-P(c | e) ∝ P(c) · P(light | c) · Π_j P(e_j | c) · Π_failed (1 − P(a fixes | c)).
+P(c | e) ∝ P(c) · P(light | c) · Π_j P(e_j | c) · Π_failed (1 − P(a fixes | c)),
+times P(a fixes | c) for the step that fixed it, if one did.
 "Don't know" answers add nothing.
 """
 
@@ -17,10 +18,12 @@ def unnormalised(model: Model, evidence: Evidence) -> Vector:
     belief = model.prior_and_led(family, evidence.led)
     for variable, value in evidence.observed.items():
         belief = belief * model.variables[variable].likelihood(value)
-    if evidence.failed_steps:
+    if evidence.failed_steps or evidence.fixed_by:
         fix = model.fix_matrix(evidence.observed)
         for step in evidence.failed_steps:
             belief = belief * (1.0 - fix[model.step_index(step)])
+        if evidence.fixed_by and not model.ends[model.step_index(evidence.fixed_by)]:
+            belief = belief * fix[model.step_index(evidence.fixed_by)]
     return belief
 
 

@@ -15,6 +15,8 @@ class Evidence:
     unknown: set[str] = field(default_factory=set)
     #: repair steps taken that did not fix it, in order
     failed_steps: list[str] = field(default_factory=list)
+    #: the step that fixed it, once one did: the belief then says what was wrong
+    fixed_by: str | None = None
     #: steps the owner chose to skip: not evidence, but not proposed again
     skipped_steps: set[str] = field(default_factory=set)
 

@@ -67,6 +67,8 @@ class Session:
                     ev.failed_steps.append(entry.id)
                 elif entry.value == "skipped":
                     ev.skipped_steps.add(entry.id)
+                elif entry.value == "fixed":
+                    ev.fixed_by = entry.id
             elif entry.value is None:
                 ev.unknown.add(entry.id)
             else:

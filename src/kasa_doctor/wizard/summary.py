@@ -10,23 +10,9 @@ from kasa_doctor.wizard.ui import CauseView, Summary
 
 
 def final_ranking(session: Session) -> list[tuple[str, float]]:
-    """P(cause | everything), including how the run ended.
-
-    The session's belief leaves out a step that fixed the camera (the run is over, so
-    the planner never needs it), but for the summary it is the strongest evidence of
-    all: P(c | e, step fixed) ∝ P(c | e) · P(step fixes | c).
-    """
-    ranking = session.belief()
-    fixed = [e.id for e in session.steps_taken() if e.value == "fixed"]
-    if session.status != "fixed" or not fixed:
-        return ranking
-    model = session.engine
-    chances = model.fix_matrix(session.evidence.observed)[model.step_index(fixed[-1])]
-    weighted = [(c, p * float(chances[model.cause_index(c)])) for c, p in ranking]
-    total = sum(p for _, p in weighted)
-    if total <= 0.0:
-        return ranking
-    return sorted(((c, p / total) for c, p in weighted), key=lambda item: -item[1])
+    """P(cause | everything), including the step that fixed it (the session's belief
+    counts that step as the strongest evidence of all)."""
+    return session.belief()
 
 
 def prevention_tips(kb_tips: list[s.Tip], cause: s.Cause) -> list[s.Tip]:
