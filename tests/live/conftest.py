@@ -1,0 +1,91 @@
+"""Live camera checks against emulated cameras on loopback.
+
+* ``loopback_only`` (autouse): a socket connect or datagram to anything but loopback
+  fails at once, so no test can reach a real camera or the LAN.
+* ``memory_keyring`` (autouse): the keyring is an in-memory stand-in; the login
+  variables are cleared. No test touches the OS keyring or the developer's login.
+* ``fixture_farm`` (session): one emulated camera per python-kasa camera fixture
+  (the shared copies, plus the Kasa EC60), running in a background thread so
+  synchronous CLI tests can talk to them.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import keyring
+import pytest
+
+from kasa_doctor.emulator import FAST_TIMINGS, EmulatedCamera, run_farm_in_thread
+from tests.live.support import PASSWORD, USERNAME, MemoryKeyring, fixture_names, fixture_path
+
+
+def _is_loopback(address: Any) -> bool:
+    if not isinstance(address, tuple) or not address:
+        return True
+    host = str(address[0]).split("%")[0]
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_sendto = socket.socket.sendto
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if not _is_loopback(address):
+            raise OSError(errno.ENETUNREACH, "Network is unreachable (test stand-in)")
+        real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        if not _is_loopback(address):
+            return errno.ENETUNREACH
+        return real_connect_ex(self, address)
+
+    def sendto(self: socket.socket, data: Any, *args: Any) -> int:
+        if not _is_loopback(args[-1]):
+            raise OSError(errno.ENETUNREACH, "Network is unreachable (test stand-in)")
+        return real_sendto(self, data, *args)  # type: ignore[call-overload, no-any-return]
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket.socket, "sendto", sendto)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
+    for name in ("KASA_USERNAME", "KASA_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="session")
+def fixture_farm() -> Iterator[dict[str, EmulatedCamera]]:
+    """fixture name -> its running emulated camera (login USERNAME / PASSWORD)."""
+    names = fixture_names()
+    handle = run_farm_in_thread(
+        len(names),
+        fixtures=[fixture_path(n) for n in names],
+        username=USERNAME,
+        password=PASSWORD,
+        timings=FAST_TIMINGS,
+        seed=1,
+    )
+    try:
+        yield dict(zip(names, handle.target.cameras, strict=True))
+    finally:
+        handle.stop()
