@@ -33,6 +33,8 @@ def test_demo_shows_what_the_faulty_camera_reports_and_diagnoses_it(tmp_path: Pa
     result = demo(tmp_path, "--fault", "led_off", "--answers", str(answers), "--json")
     assert result.returncode == 0, result.stderr
     assert "fault 'led_off'" in result.stderr and "light off" in result.stderr
+    # the live checks read the emulated camera before any question
+    assert "status light switched off" in result.stderr
     document = json.loads(result.stdout)
     assert document["status"] == "fixed"
     assert document["diagnosis"]["cause"] == "led_disabled"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 from pathlib import Path
@@ -44,7 +45,14 @@ def demo(
 ) -> None:
     """Start an emulated camera with a fault on 127.0.0.1 and diagnose it."""
     from kasa_doctor.cli.diagnose import Options, run
-    from kasa_doctor.emulator import FAULTS, FixtureError, run_in_thread
+    from kasa_doctor.cli.live_options import LiveOptions
+    from kasa_doctor.emulator import (
+        DEFAULT_PASSWORD,
+        DEFAULT_USERNAME,
+        FAULTS,
+        FixtureError,
+        run_in_thread,
+    )
 
     chosen = fault or random.Random(seed).choice(REALISTIC_FAULTS)
     if chosen not in FAULTS:
@@ -66,9 +74,14 @@ def demo(
             f"  it reports: signal {state.rssi} dBm (level {state.signal_level}), light "
             f"{state.led}, privacy {state.privacy}, update offered {state.update_offered or 'none'}"
             f", {'not answering' if state.down else 'answering'}\n"
-            "  (live checks of the camera are not wired into the wizard yet: answer as its owner)\n"
         )
-        code = run(Options(model=state.model, led=led, answers=answers, json=json_output))
+        # The emulated camera's own login, for this process only: the live checks read
+        # the login from the environment, as they would a real owner's.
+        os.environ["KASA_USERNAME"] = DEFAULT_USERNAME
+        os.environ["KASA_PASSWORD"] = DEFAULT_PASSWORD
+        live = LiveOptions(host=f"{camera.host}:{camera.port}", timeout=5.0)
+        options = Options(model=None, led=led, answers=answers, json=json_output, live=live)
+        code = run(options)
     finally:
         camera.stop()
     if code:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from kasa_doctor.cli.live_options import LiveOptions
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -60,6 +62,7 @@ class Options:
     json: bool = False
     resume: str | None = None
     no_probes: bool = False
+    live: LiveOptions = field(default_factory=LiveOptions)
 
 
 def register(app: typer.Typer) -> None:
@@ -101,9 +104,44 @@ def diagnose(
             help="Never run live checks on the camera or network; ask questions only.",
         ),
     ] = False,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host", metavar="HOST[:PORT]", help="Check this camera first (python-kasa)."
+        ),
+    ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            metavar="BROADCAST",
+            help="Find the camera by discovery at this broadcast address (never a default).",
+        ),
+    ] = None,
+    checks: Annotated[
+        bool,
+        typer.Option(
+            "--checks", help="Also check the router, DNS, internet and this computer's Wi-Fi."
+        ),
+    ] = False,
+    gateway: Annotated[
+        str | None, typer.Option(help="The router's address (default: the default route).")
+    ] = None,
+    internet_target: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--internet-target",
+            metavar="HOST:PORT",
+            help="Where to test the internet (default: TP-Link's cloud). Repeatable.",
+        ),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option(min=0.5, max=60, help="Seconds each live check may take.")
+    ] = 5.0,
 ) -> None:
     """Find out why the camera's light is red, and fix it step by step."""
-    options = Options(model, led, answers, json_output, resume, no_probes)
+    live = LiveOptions(host, target, checks, gateway, tuple(internet_target or ()), timeout)
+    options = Options(model, led, answers, json_output, resume, no_probes, live)
     code = run(options)
     if code:
         raise typer.Exit(code)
@@ -178,6 +216,13 @@ def _run(options: Options, probe_runner: ProbeRunner | None, tty: bool) -> int:
 
     ui, console = _make_ui(options, answers)
     runner = None if options.no_probes else probe_runner
+    if options.live.wanted and not options.no_probes and not options.resume:
+        from kasa_doctor.cli.live_checks import LiveCheckError, run_live_checks
+
+        try:
+            run_live_checks(session, options.live, console, tty=tty and answers is None)
+        except LiveCheckError as exc:
+            raise _Stop(str(exc)) from exc
 
     def save(current: Session) -> None:
         try:

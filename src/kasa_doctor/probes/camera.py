@@ -637,6 +637,18 @@ def clock_observations(
     )
 
 
+def clock_sync_observation(offset: Observation) -> Observation:
+    """camera_clock_synced from the clock reading: a camera whose clock is an hour or
+    more off never got the time from the internet (NTP) — a cheap sign that its
+    internet, DNS or time service is blocked or down."""
+    delta = _as_float(offset.raw.get("offset_s"))
+    if delta is None:
+        return Observation.unknown("camera_clock_synced", offset.detail, dict(offset.raw))
+    synced = abs(delta) < UNSYNCED_CLOCK_S
+    return Observation("camera_clock_synced", "yes" if synced else "no", dict(offset.raw),
+                       offset.detail)
+
+
 def ip_changed_observation(
     target: CameraTarget, reached_ip: str | None, mac: str | None
 ) -> Observation | None:
@@ -718,6 +730,7 @@ def _kasa_observations(
         _as_float(info.get("system_time")), host_time, ident.firmware, elapsed
     )
     obs.append(offset)
+    obs.append(clock_sync_observation(offset))
     obs.append(uptime)
     for probe in (
         "camera_cloud",
@@ -922,6 +935,7 @@ def _tapo_detail_observations(
     device_time = _as_float(_dig(clock, "system", "clock_status", "seconds_from_1970"))
     offset, uptime = clock_observations(device_time, host_time, firmware, rtt)
     obs.append(offset)
+    obs.append(clock_sync_observation(offset))
     obs.append(uptime)
 
 
