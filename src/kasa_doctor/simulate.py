@@ -14,7 +14,7 @@ from typing import Any
 
 from kasa_doctor.engine.model import Model
 from kasa_doctor.engine.session import Session
-from kasa_doctor.knowledge.loader import KnowledgeError, _read
+from kasa_doctor.yamlfile import YamlFile, YamlFileError, read_yaml
 
 GUIDE_ORDER = (
     "reseat_power",
@@ -111,26 +111,11 @@ def load_costs(path: Path, model: Model) -> Costs:
     )
 
 
-@dataclass
-class _Loaded:
-    path: Path
-    data: Any
-    lines: dict[tuple[str | int, ...], int]
-
-    def line(self, loc: tuple[str | int, ...]) -> int:
-        while loc and loc not in self.lines:
-            loc = loc[:-1]
-        return self.lines.get(loc, 1)
-
-
-def _load(path: Path) -> _Loaded:
+def _load(path: Path) -> YamlFile:
     try:
-        raw = _read(path)
-    except KnowledgeError as exc:
-        # _read words problems with the bare file name; scenarios name the path given.
-        message = exc.problems[0].split(":", 2)
-        raise ScenarioError(f"{path}:{message[1]}:{message[2]}") from exc
-    return _Loaded(path, raw.data, raw.lines)
+        return read_yaml(path)
+    except YamlFileError as exc:
+        raise ScenarioError(str(exc)) from exc
 
 
 def _files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -157,7 +142,7 @@ def load_scenarios(paths: Iterable[Path], model: Model) -> list[Scenario]:
     return scenarios
 
 
-def _scenario(loaded: _Loaded, i: int, item: Any, model: Model, seen: dict[str, str]) -> Scenario:
+def _scenario(loaded: YamlFile, i: int, item: Any, model: Model, seen: dict[str, str]) -> Scenario:
     def fail(loc: tuple[str | int, ...], reason: str) -> ScenarioError:
         return ScenarioError(f"{loaded.path}:{loaded.line((i, *loc))}: {reason}")
 

@@ -15,16 +15,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from kasa_doctor.knowledge import schema as s
+from kasa_doctor.yamlfile import YamlFile, YamlFileError, read_yaml
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
-# libyaml when PyYAML was built with it: loading the knowledge base is on the start path
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-Path_ = tuple[str | int, ...]
 
 
 class KnowledgeError(Exception):
@@ -37,47 +33,22 @@ class KnowledgeError(Exception):
 
 @dataclass
 class _Loaded:
-    path: Path
-    data: Any
-    lines: dict[Path_, int]
+    file: YamlFile
+
+    @property
+    def data(self) -> Any:
+        return self.file.data
 
     def where(self, loc: Iterable[str | int]) -> str:
         """``file:line`` of the deepest part of ``loc`` that exists in the file."""
-        parts = tuple(loc)
-        while parts and parts not in self.lines:
-            parts = parts[:-1]
-        return f"{self.path.name}:{self.lines.get(parts, 1)}"
-
-
-def _index_lines(node: yaml.Node, path: Path_, out: dict[Path_, int]) -> None:
-    out.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            name = key.value if isinstance(key, yaml.ScalarNode) else str(key)
-            out[(*path, name)] = key.start_mark.line + 1
-            _index_lines(value, (*path, name), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index_lines(item, (*path, i), out)
+        return f"{self.file.path.name}:{self.file.line(loc)}"
 
 
 def _read(path: Path) -> _Loaded:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KnowledgeError([f"{path.name}:1: cannot read: {exc}"]) from exc
-    try:
-        node = yaml.compose(text, Loader=_LOADER)
-        data = yaml.load(text, Loader=_LOADER)  # _LOADER is a safe loader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise KnowledgeError([f"{path.name}:{line}: invalid YAML: {problem}"]) from exc
-    lines: dict[Path_, int] = {}
-    if node is not None:
-        _index_lines(node, (), lines)
-    return _Loaded(path, data, lines)
+        return _Loaded(read_yaml(path, label=path.name))
+    except YamlFileError as exc:
+        raise KnowledgeError([str(exc)]) from exc
 
 
 def _validate(loaded: _Loaded, model: type[s.Strict]) -> s.Strict:

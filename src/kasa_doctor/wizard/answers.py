@@ -8,6 +8,7 @@ answers:                    # question id -> answer id; a question left out = "d
 steps:                      # step id -> fixed | not_fixed | skip; left out = not fixed
   restart_router: not_fixed
   reconnect_in_app: fixed
+purchase_date: 2024-05-01   # optional; goes into the support report
 ```
 
 JSON with the same keys works too. Everything is checked against the knowledge base
@@ -19,16 +20,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from kasa_doctor.knowledge.loader import KnowledgeBase
 from kasa_doctor.wizard.lights import normalise_led, unknown_led_message
 from kasa_doctor.wizard.ui import StepResult
+from kasa_doctor.yamlfile import YamlFileError, read_yaml
 
-KEYS = ("model", "led", "answers", "steps")
+KEYS = ("model", "led", "answers", "steps", "purchase_date")
+#: a purchase date is a date, not an essay
+PURCHASE_DATE_MAX = 40
 #: words an owner may write for "I don't know"
 DONT_KNOW = frozenset({"unknown", "?", "don't know", "dont know", "i don't know", "idk"})
 _STEP_WORDS: dict[str, StepResult] = {
@@ -53,47 +56,13 @@ class Answers:
     led: str | None = None
     answers: dict[str, str | None] = field(default_factory=dict)
     steps: dict[str, StepResult] = field(default_factory=dict)
+    purchase_date: str | None = None
 
     def answer(self, question: str) -> str | None:
         return self.answers.get(question)
 
     def step(self, step: str) -> StepResult:
         return self.steps.get(step, "not_fixed")
-
-
-def _lines(text: str) -> dict[tuple[str, ...], int]:
-    """Line of every mapping key, by its path; empty when the text is not YAML."""
-    out: dict[tuple[str, ...], int] = {}
-
-    def walk(node: yaml.Node, path: tuple[str, ...]) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                child = (*path, str(key.value))
-                out[child] = key.start_mark.line + 1
-                walk(value, child)
-
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return out
-    if root is not None:
-        walk(root, ())
-    return out
-
-
-def _parse(path: Path, text: str) -> Any:
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise AnswersError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or "cannot parse"
-        raise AnswersError(f"{where}: not valid YAML: {problem}") from exc
 
 
 def _word(value: Any) -> str | None:
@@ -112,19 +81,24 @@ def _word(value: Any) -> str | None:
 
 
 def load_answers(path: Path, kb: KnowledgeBase) -> Answers:
+    if not path.exists():
+        raise AnswersError(f"{path}: no such file")
+    if path.suffix.lower() == ".json":
+        # YAML reads most JSON but forgives mistakes JSON does not: hold it to JSON first
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AnswersError(f"{path}: cannot read: {exc}") from exc
+        except json.JSONDecodeError as exc:
+            raise AnswersError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from exc
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise AnswersError(f"{path}: no such file") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AnswersError(f"{path}: cannot read: {exc}") from exc
-    data = _parse(path, text)
-    lines = _lines(text)
+        loaded = read_yaml(path)  # valid JSON is YAML, so this also gives JSON key lines
+    except YamlFileError as exc:
+        raise AnswersError(f"{path}:{exc.line}: {exc.reason}") from exc
+    data = loaded.data
 
     def fail(loc: tuple[str, ...], reason: str) -> AnswersError:
-        while loc and loc not in lines:
-            loc = loc[:-1]
-        where = f"{path}:{lines[loc]}" if loc else str(path)
+        where = f"{path}:{loaded.line(loc)}" if loc else str(path)
         return AnswersError(f"{where}: {reason}")
 
     if data is None:
@@ -200,4 +174,27 @@ def load_answers(path: Path, kb: KnowledgeBase) -> Answers:
             raise fail(("steps", sid), f"{sid}: {value!r} must be fixed, not_fixed or skip")
         steps[sid] = result
 
-    return Answers(path=path, model=model, led=led, answers=answers, steps=steps)
+    purchase_date: str | None = None
+    raw_date = data.get("purchase_date")
+    if raw_date is not None:
+        # YAML reads an unquoted 2024-05-01 as a date; the report wants the text.
+        if isinstance(raw_date, date):
+            purchase_date = raw_date.isoformat()
+        elif isinstance(raw_date, str | int) and not isinstance(raw_date, bool):
+            purchase_date = str(raw_date).strip() or None
+        else:
+            raise fail(("purchase_date",), "purchase_date must be a date such as 2024-05-01")
+        if purchase_date is not None and len(purchase_date) > PURCHASE_DATE_MAX:
+            raise fail(
+                ("purchase_date",),
+                f"purchase_date is longer than {PURCHASE_DATE_MAX} characters",
+            )
+
+    return Answers(
+        path=path,
+        model=model,
+        led=led,
+        answers=answers,
+        steps=steps,
+        purchase_date=purchase_date,
+    )
