@@ -14,6 +14,7 @@ import textwrap
 from collections.abc import Iterator
 
 import pytest
+from tests.netns import veth_namespaces
 
 from kasa_doctor.emulator import DiscoveryResponder, EmulatedCamera
 from kasa_doctor.emulator.discovery import build_packet, parse_query, seal_result
@@ -56,31 +57,10 @@ CLIENT = textwrap.dedent(
 )
 
 
-def _ip(*args: str) -> None:
-    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=10)
-
-
 @pytest.fixture
 def namespaces() -> Iterator[tuple[str, str]]:
-    tag = f"kd{os.getpid() % 100000}"
-    cam_ns, cli_ns = f"{tag}cam", f"{tag}cli"
-    try:
-        _ip("netns", "add", cam_ns)
-    except (OSError, subprocess.CalledProcessError) as exc:
-        pytest.skip(f"cannot create a network namespace here (needs root and iproute2): {exc}")
-    try:
-        _ip("netns", "add", cli_ns)
-        _ip("link", "add", f"{tag}a", "type", "veth", "peer", "name", f"{tag}b")
-        _ip("link", "set", f"{tag}a", "netns", cam_ns)
-        _ip("link", "set", f"{tag}b", "netns", cli_ns)
-        for ns, dev, ip in ((cam_ns, f"{tag}a", CAMERA_IP), (cli_ns, f"{tag}b", CLIENT_IP)):
-            _ip("-n", ns, "addr", "add", f"{ip}/24", "brd", f"{SUBNET}.255", "dev", dev)
-            _ip("-n", ns, "link", "set", dev, "up")
-            _ip("-n", ns, "link", "set", "lo", "up")
-        yield cam_ns, cli_ns
-    finally:
-        for ns in (cam_ns, cli_ns):
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=10)
+    with veth_namespaces(f"kd{os.getpid() % 100000}", SUBNET, (CAMERA_IP,), (CLIENT_IP,)) as pair:
+        yield pair
 
 
 def test_python_kasa_discovers_the_emulated_camera(namespaces: tuple[str, str]) -> None:

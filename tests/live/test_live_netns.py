@@ -16,6 +16,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.netns import veth_namespaces
+
 pytestmark = pytest.mark.netns
 
 SUBNET = f"10.98.{os.getpid() % 200 + 20}"
@@ -40,34 +42,14 @@ SERVER = textwrap.dedent(
 )
 
 
-def _ip(*args: str) -> None:
-    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=10)
-
-
 @pytest.fixture
 def namespaces() -> Iterator[tuple[str, str]]:
-    tag = f"kdl{os.getpid() % 100000}"
-    cam_ns, cli_ns = f"{tag}cam", f"{tag}cli"
-    try:
-        _ip("netns", "add", cam_ns)
-    except (OSError, subprocess.CalledProcessError) as exc:
-        pytest.skip(f"cannot create a network namespace here (needs root and iproute2): {exc}")
-    try:
-        _ip("netns", "add", cli_ns)
-        _ip("link", "add", f"{tag}a", "type", "veth", "peer", "name", f"{tag}b")
-        _ip("link", "set", f"{tag}a", "netns", cam_ns)
-        _ip("link", "set", f"{tag}b", "netns", cli_ns)
-        # KASA_IP first: it becomes the primary address, the source of wildcard replies.
-        # (Two cameras on one address would look like one device to discovery.)
-        addresses = ((cam_ns, f"{tag}a", KASA_IP), (cam_ns, f"{tag}a", CAMERA_IP))
-        for ns, dev, ip in (*addresses, (cli_ns, f"{tag}b", CLIENT_IP)):
-            _ip("-n", ns, "addr", "add", f"{ip}/24", "brd", f"{SUBNET}.255", "dev", dev)
-            _ip("-n", ns, "link", "set", dev, "up")
-            _ip("-n", ns, "link", "set", "lo", "up")
-        yield cam_ns, cli_ns
-    finally:
-        for ns in (cam_ns, cli_ns):
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=10)
+    # KASA_IP first where there is one: the primary address is the source of replies
+    # from wildcard sockets (two cameras on one address would look like one device)
+    with veth_namespaces(
+        f"kdl{os.getpid() % 100000}", SUBNET, (KASA_IP, CAMERA_IP), (CLIENT_IP,)
+    ) as pair:
+        yield pair
 
 
 def test_check_finds_and_checks_cameras_by_broadcast(namespaces: tuple[str, str]) -> None:
