@@ -60,6 +60,11 @@ def read_yaml(path: Path, *, label: str | None = None) -> YamlFile:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise YamlFileError(path, 1, f"cannot read: {exc}", label=label) from exc
+    return parse_yaml(text, path, label=label)
+
+
+def parse_yaml(text: str, path: Path, *, label: str | None = None) -> YamlFile:
+    """Parse YAML ``text`` that came from ``path``; raise YamlFileError."""
     try:
         node = yaml.compose(text, Loader=_LOADER)
         data = yaml.load(text, Loader=_LOADER)  # _LOADER is a safe loader
