@@ -30,6 +30,10 @@ COMMAND_MODULES = (
     "kasa_doctor.cli.led",
     "kasa_doctor.cli.faq",
     "kasa_doctor.cli.check",
+    "kasa_doctor.cli.report",
+    "kasa_doctor.cli.sessions",
+    "kasa_doctor.cli.watch",
+    "kasa_doctor.cli.history",
 )
 
 
