@@ -29,6 +29,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from benchlib import percentile
 from kasa_doctor.emulator import FAST_TIMINGS, list_fixtures, run_farm_in_thread
 from kasa_doctor.probes.camera import CameraReport, CameraTarget, probe_camera
 from kasa_doctor.probes.credentials import CameraCredentials
@@ -61,14 +62,6 @@ class Result:
     target_met: bool
     python: str
     cpus: int
-
-
-def _percentile(values: list[float], pct: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def _failure(report: CameraReport) -> str | None:
@@ -135,9 +128,9 @@ def run(count: int, concurrency: int, timeout: float) -> Result:
         cameras_per_s=round(count / wall, 1) if wall else 0.0,
         cpu_s=round(cpu, 2),
         peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        latency_ms_p50=round(_percentile(millis, 50), 1),
-        latency_ms_p90=round(_percentile(millis, 90), 1),
-        latency_ms_p99=round(_percentile(millis, 99), 1),
+        latency_ms_p50=round(percentile(millis, 50), 1),
+        latency_ms_p90=round(percentile(millis, 90), 1),
+        latency_ms_p99=round(percentile(millis, 99), 1),
         latency_ms_max=round(max(millis, default=0.0), 1),
         readings=readings,
         failures=sum(kinds.values()),

@@ -29,6 +29,7 @@ from pathlib import Path
 from kasa import Credentials, Device, DeviceConfig
 from kasa.deviceconfig import DeviceConnectionParameters, DeviceEncryptionType, DeviceFamily
 
+from benchlib import percentile
 from kasa_doctor.emulator import list_fixtures, load_fixture
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -63,14 +64,6 @@ class Report:
     error_kinds: dict[str, int]
     python: str
     cpus: int
-
-
-def _percentile(values: list[float], pct: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def _raise_fd_limit(wanted: int) -> None:
@@ -172,9 +165,9 @@ def run(count: int, concurrency: int, fixture: str, timeout: float) -> Report:
             (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), 2
         ),
         client_peak_rss_mib=round(after.ru_maxrss / 1024, 1),
-        latency_ms_p50=round(_percentile(latencies, 50), 1),
-        latency_ms_p90=round(_percentile(latencies, 90), 1),
-        latency_ms_p99=round(_percentile(latencies, 99), 1),
+        latency_ms_p50=round(percentile(latencies, 50), 1),
+        latency_ms_p90=round(percentile(latencies, 90), 1),
+        latency_ms_p99=round(percentile(latencies, 99), 1),
         latency_ms_max=round(max(latencies, default=0.0), 1),
         errors=sum(kinds.values()),
         error_kinds=kinds,
