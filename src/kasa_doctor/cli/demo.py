@@ -25,6 +25,12 @@ REALISTIC_FAULTS = (
 )
 
 
+def _networks() -> str:
+    from kasa_doctor.emulator.state import DEFAULT_NETWORKS
+
+    return ", ".join(f"{n.ssid} / {n.password}" for n in DEFAULT_NETWORKS)
+
+
 def register(app: typer.Typer) -> None:
     app.command(name="demo")(demo)
 
@@ -42,6 +48,12 @@ def demo(
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     seed: Annotated[int | None, typer.Option(help="Seed for the random fault.")] = None,
+    fast: Annotated[
+        bool,
+        typer.Option(
+            "--fast", help="The camera restarts and updates in under a second (for scripts)."
+        ),
+    ] = False,
 ) -> None:
     """Start an emulated camera with a fault on 127.0.0.1 and diagnose it."""
     from kasa_doctor.cli.diagnose import Options, run
@@ -49,10 +61,13 @@ def demo(
     from kasa_doctor.emulator import (
         DEFAULT_PASSWORD,
         DEFAULT_USERNAME,
+        FAST_TIMINGS,
         FAULTS,
         FixtureError,
+        Timings,
         run_in_thread,
     )
+    from kasa_doctor.fixes.model import FAST_FIX_TIMINGS, FixTimings
 
     chosen = fault or random.Random(seed).choice(REALISTIC_FAULTS)
     if chosen not in FAULTS:
@@ -61,7 +76,13 @@ def demo(
         )
         raise typer.Exit(2)
     try:
-        camera = run_in_thread(fixture, faults={chosen}, host="127.0.0.1", port=0)
+        camera = run_in_thread(
+            fixture,
+            faults={chosen},
+            host="127.0.0.1",
+            port=0,
+            timings=FAST_TIMINGS if fast else Timings(),
+        )
     except (FixtureError, OSError) as exc:
         sys.stderr.write(f"kasa-doctor demo: cannot start the emulated camera: {exc}\n")
         raise typer.Exit(2) from None
@@ -74,6 +95,9 @@ def demo(
             f"  it reports: signal {state.rssi} dBm (level {state.signal_level}), light "
             f"{state.led}, privacy {state.privacy}, update offered {state.update_offered or 'none'}"
             f", {'not answering' if state.down else 'answering'}\n"
+            "  kasa-doctor can restart it, update its firmware, switch its light on and move "
+            "it to another Wi-Fi network it sees\n"
+            f"  (the networks and their passwords: {_networks()})\n"
         )
         # The emulated camera's own login, for this process only: the live checks read
         # the login from the environment, as they would a real owner's.
@@ -81,7 +105,10 @@ def demo(
         os.environ["KASA_PASSWORD"] = DEFAULT_PASSWORD
         live = LiveOptions(host=f"{camera.host}:{camera.port}", timeout=5.0)
         options = Options(model=None, led=led, answers=answers, json=json_output, live=live)
-        code = run(options)
+        # The emulated camera restarts in seconds, not minutes: look more often, so
+        # the demo does not sit idle between checks.
+        waits = FAST_FIX_TIMINGS if fast else FixTimings(poll=0.5, wait_poll=1.0)
+        code = run(options, fix_timings=waits)
     finally:
         camera.stop()
     if code:

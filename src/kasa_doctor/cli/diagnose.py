@@ -7,6 +7,7 @@ load when the command runs, so registering it costs `kasa-doctor --help` nothing
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from kasa_doctor.engine.session import Session
+    from kasa_doctor.fixes.model import FixTimings, LiveRunner
     from kasa_doctor.wizard.answers import Answers
     from kasa_doctor.wizard.flow import ProbeRunner
     from kasa_doctor.wizard.ui import Ui
@@ -44,6 +46,10 @@ Ids: the interactive wizard shows each question's and step's id, and a wrong id 
 the file is answered with the list of valid ones (more in docs/wizard.md).
 A saved run continues with: kasa-doctor diagnose --resume ID
 """
+
+
+#: where a scripted run takes the Wi-Fi password from, when a Wi-Fi step comes up
+WIFI_PASSWORD_ENV = "KASA_DOCTOR_WIFI_PASSWORD"
 
 
 class _Stop(Exception):
@@ -152,6 +158,7 @@ def run(
     *,
     probe_runner: ProbeRunner | None = None,
     stdin_is_tty: bool | None = None,
+    fix_timings: FixTimings | None = None,
 ) -> int:
     """The whole command; returns the exit code.
 
@@ -159,17 +166,29 @@ def run(
     not), the engine may propose checks and the wizard runs them instead of asking
     the owner. Camera and network probing are not wired up in this version, so the
     command itself passes none and the wizard asks questions only.
+
+    With a camera (--host/--target), kasa-doctor takes the repair steps it can and
+    checks the camera after every step; ``fix_timings`` sets how long that waits
+    (tests and the demo pass shorter ones than a real camera needs).
     """
     try:
         return _run(
-            options, probe_runner, sys.stdin.isatty() if stdin_is_tty is None else stdin_is_tty
+            options,
+            probe_runner,
+            sys.stdin.isatty() if stdin_is_tty is None else stdin_is_tty,
+            fix_timings,
         )
     except _Stop as stop:
         sys.stderr.write(f"{stop}\n")
         return stop.code
 
 
-def _run(options: Options, probe_runner: ProbeRunner | None, tty: bool) -> int:
+def _run(
+    options: Options,
+    probe_runner: ProbeRunner | None,
+    tty: bool,
+    fix_timings: FixTimings | None = None,
+) -> int:
     if options.resume and (options.model or options.led):
         raise _Stop("--resume continues a saved session as it was; leave out --model and --led")
     if options.answers is None and not options.resume and not tty:
@@ -216,13 +235,24 @@ def _run(options: Options, probe_runner: ProbeRunner | None, tty: bool) -> int:
 
     ui, console = _make_ui(options, answers)
     runner = None if options.no_probes else probe_runner
+    live: LiveRunner | None = None
     if options.live.wanted and not options.no_probes and not options.resume:
         from kasa_doctor.cli.live_checks import LiveCheckError, run_live_checks
 
         try:
-            run_live_checks(session, options.live, console, tty=tty and answers is None)
+            started = run_live_checks(session, options.live, console, tty=tty and answers is None)
         except LiveCheckError as exc:
             raise _Stop(str(exc)) from exc
+        if started.target is not None:
+            from kasa_doctor.fixes.live import LiveContext
+            from kasa_doctor.fixes.model import DEFAULT_FIX_TIMINGS
+
+            live = LiveContext(
+                started.target,
+                started.credentials,
+                started.checks,
+                timings=fix_timings or DEFAULT_FIX_TIMINGS,
+            )
 
     def save(current: Session) -> None:
         try:
@@ -230,7 +260,14 @@ def _run(options: Options, probe_runner: ProbeRunner | None, tty: bool) -> int:
         except sessions_store.StoreError as exc:
             raise _Stop(str(exc), 1) from exc
 
-    wizard = Wizard(session, ui, probe_runner=runner, save=save, resumed=options.resume is not None)
+    wizard = Wizard(
+        session,
+        ui,
+        probe_runner=runner,
+        save=save,
+        resumed=options.resume is not None,
+        live=live,
+    )
     try:
         summary = wizard.run()
     except KeyboardInterrupt:
@@ -268,4 +305,6 @@ def _make_ui(options: Options, answers: Answers | None) -> tuple[Ui, Console]:
     if answers is None:
         return RichUi(console), console
     display = None if options.json else RichUi(console)
-    return ScriptedUi(answers, display), console
+    # A Wi-Fi password never sits in an answers file; it comes from the environment.
+    wifi_password = os.environ.get(WIFI_PASSWORD_ENV) or None
+    return ScriptedUi(answers, display, wifi_password=wifi_password), console

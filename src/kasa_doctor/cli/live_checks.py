@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rich.console import Console
@@ -93,6 +94,16 @@ def get_credentials(console: Console, tty: bool) -> CameraCredentials | None:
     return credentials
 
 
+@dataclass(frozen=True)
+class LiveRun:
+    """What the first checks found, and where and how the camera was reached — what
+    the wizard needs to take steps on the camera and check it again after each."""
+
+    checks: LiveChecks
+    target: CameraTarget | None
+    credentials: CameraCredentials | None
+
+
 def run_live_checks(
     session: Session,
     options: LiveOptions,
@@ -101,7 +112,7 @@ def run_live_checks(
     tty: bool,
     credentials: CameraCredentials | None = None,
     clock: Callable[[], str] = lambda: datetime.now(UTC).isoformat(timespec="seconds"),
-) -> LiveChecks:
+) -> LiveRun:
     """Run the requested checks and record them; raises LiveCheckError on bad input."""
     target = find_target(options, console, tty)
     if target is not None and credentials is None:
@@ -119,7 +130,7 @@ def run_live_checks(
         )
     record_live_checks(session, checks, at=clock())
     show_checks(checks, console)
-    return checks
+    return LiveRun(checks, target, credentials)
 
 
 def show_checks(checks: LiveChecks, console: Console) -> None:

@@ -437,6 +437,16 @@ async def _tls_probe(host: str, port: int, timeout: float) -> tuple[ReachStatus,
     return status, time.perf_counter() - started
 
 
+async def tls_answers(host: str, port: int, timeout: float) -> bool:
+    """Whether a TLS session can be opened with host:port within ``timeout``.
+
+    The cheapest sign that a Tapo camera is up: its HTTPS server answers. Used while
+    waiting for a camera to go away and come back (restart, update, Wi-Fi change).
+    """
+    status, _ = await _tls_probe(host, port, timeout)
+    return status == "tls"
+
+
 LegacyStatus = Literal["answered", "garbage", "refused", "timeout", "unreachable"]
 
 
@@ -645,8 +655,9 @@ def clock_sync_observation(offset: Observation) -> Observation:
     if delta is None:
         return Observation.unknown("camera_clock_synced", offset.detail, dict(offset.raw))
     synced = abs(delta) < UNSYNCED_CLOCK_S
-    return Observation("camera_clock_synced", "yes" if synced else "no", dict(offset.raw),
-                       offset.detail)
+    return Observation(
+        "camera_clock_synced", "yes" if synced else "no", dict(offset.raw), offset.detail
+    )
 
 
 def ip_changed_observation(
@@ -968,6 +979,30 @@ def _sd_card_observation(result: dict[str, Any] | None) -> Observation:
     return Observation.unknown("camera_sd_card", text, raw)
 
 
+def tapo_camera_device(
+    host: str, port: int, credentials: CameraCredentials, timeout: float
+) -> tuple[SmartCamDevice, SslAesTransport, SmartCamProtocol]:
+    """python-kasa's camera device for one Tapo camera, not connected yet.
+
+    Its protocol never retries (see :class:`_SingleAttemptProtocol`), so the caller
+    decides how often to log in: ``await transport.perform_handshake()`` is the one
+    login attempt. The probe and the repair actions (:mod:`kasa_doctor.fixes`) both
+    connect this way, so neither can lock the owner out by retrying.
+    """
+    config = DeviceConfig(
+        host=host,
+        port_override=port,
+        credentials=credentials.to_kasa(),
+        connection_type=DeviceConnectionParameters(
+            DeviceFamily.SmartIpCamera, DeviceEncryptionType.Aes, https=True
+        ),
+        timeout=max(1, math.ceil(timeout)),
+    )
+    transport = SslAesTransport(config=config)
+    protocol = _SingleAttemptProtocol(transport=transport)
+    return SmartCamDevice(host, config=config, protocol=protocol), transport, protocol
+
+
 async def _probe_tapo(
     report: CameraReport,
     calls: _Calls,
@@ -975,18 +1010,9 @@ async def _probe_tapo(
     port: int,
     now: datetime | None,
 ) -> None:
-    config = DeviceConfig(
-        host=report.target.host,
-        port_override=port,
-        credentials=credentials.to_kasa(),
-        connection_type=DeviceConnectionParameters(
-            DeviceFamily.SmartIpCamera, DeviceEncryptionType.Aes, https=True
-        ),
-        timeout=max(1, math.ceil(calls.timeout)),
+    dev, transport, protocol = tapo_camera_device(
+        report.target.host, port, credentials, calls.timeout
     )
-    transport = SslAesTransport(config=config)
-    protocol = _SingleAttemptProtocol(transport=transport)
-    dev = SmartCamDevice(report.target.host, config=config, protocol=protocol)
     obs = report.observations
     try:
         calls.stage("login")

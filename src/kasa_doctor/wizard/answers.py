@@ -9,7 +9,15 @@ steps:                      # step id -> fixed | not_fixed | skip; left out = no
   restart_router: not_fixed
   reconnect_in_app: fixed
 purchase_date: 2024-05-01   # optional; goes into the support report
+automate: yes               # with a live camera (--host): let kasa-doctor take the steps
+                            # it can (restart, firmware, light, Wi-Fi); default yes
+wifi: MyHome-2G             # the network to move the camera to if a Wi-Fi step comes up;
+                            # its password comes from KASA_DOCTOR_WIFI_PASSWORD, never a file
 ```
+
+With a live camera, a step kasa-doctor takes itself is judged by checking the camera,
+not by this file, and a step the file calls "fixed" counts as not fixed when the
+camera contradicts it (docs/fixes.md).
 
 JSON with the same keys works too. Everything is checked against the knowledge base
 before the run starts, so a typo fails at once with ``file:line: reason`` instead of
@@ -29,7 +37,7 @@ from kasa_doctor.wizard.lights import normalise_led, unknown_led_message
 from kasa_doctor.wizard.ui import StepResult
 from kasa_doctor.yamlfile import YamlFileError, read_yaml
 
-KEYS = ("model", "led", "answers", "steps", "purchase_date")
+KEYS = ("model", "led", "answers", "steps", "purchase_date", "automate", "wifi")
 #: a purchase date is a date, not an essay
 PURCHASE_DATE_MAX = 40
 #: words an owner may write for "I don't know"
@@ -57,6 +65,10 @@ class Answers:
     answers: dict[str, str | None] = field(default_factory=dict)
     steps: dict[str, StepResult] = field(default_factory=dict)
     purchase_date: str | None = None
+    #: let kasa-doctor take the steps it can (None = the default: yes, with a camera)
+    automate: bool | None = None
+    #: the Wi-Fi network (its name) to move the camera to when a Wi-Fi step comes up
+    wifi: str | None = None
 
     def answer(self, question: str) -> str | None:
         return self.answers.get(question)
@@ -190,6 +202,20 @@ def load_answers(path: Path, kb: KnowledgeBase) -> Answers:
                 f"purchase_date is longer than {PURCHASE_DATE_MAX} characters",
             )
 
+    automate: bool | None = None
+    if data.get("automate") is not None:
+        raw_automate = data["automate"]
+        word = _word(raw_automate) if isinstance(raw_automate, bool | str) else None
+        if (word or "").lower() not in ("yes", "no", "true", "false"):
+            raise fail(("automate",), "automate must be yes or no")
+        automate = (word or "").lower() in ("yes", "true")
+
+    wifi: str | None = None
+    if data.get("wifi") is not None:
+        if not isinstance(data["wifi"], str) or not data["wifi"].strip():
+            raise fail(("wifi",), "wifi must be the name of a Wi-Fi network")
+        wifi = data["wifi"].strip()
+
     return Answers(
         path=path,
         model=model,
@@ -197,4 +223,6 @@ def load_answers(path: Path, kb: KnowledgeBase) -> Answers:
         answers=answers,
         steps=steps,
         purchase_date=purchase_date,
+        automate=automate,
+        wifi=wifi,
     )

@@ -11,16 +11,19 @@ nothing and ``--resume`` continues exactly where the owner stopped.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from kasa_doctor.engine.session import MAX_STEPS, Session, SessionError
 from kasa_doctor.knowledge import schema as s
+from kasa_doctor.wizard.fixing import MANUAL, LiveStep, Manual, readd_guide, reset_notes
 from kasa_doctor.wizard.summary import summarise
 from kasa_doctor.wizard.ui import CauseView, StepView, Summary, Ui
 
 if TYPE_CHECKING:
     from kasa_doctor.engine.planner import Proposal
+    from kasa_doctor.fixes.model import LiveRunner
     from kasa_doctor.knowledge.loader import KnowledgeBase
     from kasa_doctor.probes.observation import Observation
 
@@ -33,6 +36,8 @@ UNKNOWN = "unknown"
 #: session.meta key set to UNKNOWN when the owner was asked for the light but could not
 #: tell, so a resumed session does not ask again
 LED_META_KEY = "led"
+#: session.meta key for the purchase date asked at hand-over (shown in the report)
+PURCHASE_DATE_KEY = "purchase_date"
 TOP = 3
 
 
@@ -50,11 +55,15 @@ class Wizard:
         save: Callable[[Session], object] | None = None,
         clock: Callable[[], str] = _now,
         resumed: bool = False,
+        live: LiveRunner | None = None,
     ) -> None:
         self.session = session
         self.resumed = resumed
         self.ui = ui
         self.probe_runner = probe_runner
+        #: the camera itself (diagnose --host, demo): steps it can take, checks after
+        #: every step; None = the owner's word only
+        self.live = live
         self._save = save
         self._clock = clock
 
@@ -176,23 +185,60 @@ class Wizard:
 
     def _step(self, proposal: Proposal) -> bool:
         view = self.step_view(proposal)
+        destructive = view.step.risk == "destructive"
+        if destructive:
+            view = replace(view, notes=reset_notes(self.session))
         self.ui.show_step(view)
         raw: dict[str, Any] = {"reason": proposal.reason}
         if view.step.confirm and not self.ui.confirm_destructive(view, self.session.model_name):
             raw["declined"] = True
             self.session.record_step(view.step.id, None, at=self._clock(), raw=raw)
             return False
-        result = self.ui.ask_step_result(view)
-        fixed = {"fixed": True, "not_fixed": False, "skip": None}[result]
+        # With the camera at hand, kasa-doctor takes the step itself where it can, and
+        # checks the camera after every step (wizard/fixing.py has the rules).
+        live = (
+            LiveStep(self.session, self.ui, self.live, proposal, self._clock)
+            if self.live is not None
+            else None
+        )
+        decision = live.automated(view, raw) if live is not None else MANUAL
+        fixed: bool | None
+        if isinstance(decision, Manual):
+            if destructive:
+                self.ui.show_readd_guide(view, readd_guide(self.kb, self.family))
+            fixed = {"fixed": True, "not_fixed": False, "skip": None}[self.ui.ask_step_result(view)]
+            if live is not None and fixed is not None:
+                fixed = live.check_owner(view, fixed, raw)
+        else:
+            fixed = decision
         self.session.record_step(view.step.id, fixed, at=self._clock(), raw=raw)
         return fixed is not None
 
     def _escalate(self, proposal: Proposal) -> bool:
         self.ui.show_escalation(proposal.reason, self.kb.support, self.session.id)
+        self._ask_purchase_date()
         self.session.record_step(
             proposal.id, False, at=self._clock(), raw={"reason": proposal.reason}
         )
+        self._hand_off()
         return False
+
+    # --- hand-over to support (issue 5): purchase date, then the report -----------------
+
+    def _ask_purchase_date(self) -> None:
+        if not self.session.meta.get(PURCHASE_DATE_KEY):
+            date = self.ui.ask_purchase_date()
+            if date:
+                self.session.meta[PURCHASE_DATE_KEY] = date
+
+    def _hand_off(self) -> None:
+        """Save first (the report must never cost the session), then write the report."""
+        from kasa_doctor.report.handoff import write_handoff
+
+        self.save()
+        result = write_handoff(self.session)
+        if result.paths or result.problem:
+            self.ui.show_report(self.session.id, result.paths, result.problem)
 
     def top(self, n: int = TOP) -> list[CauseView]:
         return [CauseView(self.kb.cause(c), p) for c, p in self.session.belief()[:n]]

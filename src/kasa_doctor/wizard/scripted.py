@@ -8,6 +8,8 @@ the caller builds afterwards says what happened.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kasa_doctor.knowledge import schema as s
@@ -15,6 +17,14 @@ from kasa_doctor.wizard.answers import Answers
 from kasa_doctor.wizard.ui import CauseView, StepResult, StepView, Summary, Ui
 
 if TYPE_CHECKING:
+    from kasa_doctor.fixes.model import (
+        FixOffer,
+        FixResult,
+        NetworkScan,
+        ProgressFn,
+        Verification,
+        WifiChoice,
+    )
     from kasa_doctor.probes.observation import Observation
 
 
@@ -26,9 +36,14 @@ class Echo(Ui):
 
 
 class ScriptedUi(Ui):
-    def __init__(self, answers: Answers, display: Echo | None = None) -> None:
+    def __init__(
+        self, answers: Answers, display: Echo | None = None, *, wifi_password: str | None = None
+    ) -> None:
         self.answers = answers
         self.display = display
+        # From the environment (KASA_DOCTOR_WIFI_PASSWORD), never from the file: an
+        # answers file gets copied around, attached to tickets and checked in.
+        self._wifi_password = wifi_password
 
     def _echo(self, prompt: str, answer: str) -> None:
         if self.display is not None:
@@ -63,6 +78,11 @@ class ScriptedUi(Ui):
         self._echo("Did that fix it?", result.replace("_", " "))
         return result
 
+    def ask_purchase_date(self) -> str | None:
+        if self.answers.purchase_date:
+            self._echo("Purchase date", self.answers.purchase_date)
+        return self.answers.purchase_date
+
     # --- telling, passed on ---------------------------------------------------------------
 
     def show_resumed(
@@ -91,6 +111,65 @@ class ScriptedUi(Ui):
         if self.display is not None:
             self.display.show_escalation(reason, support, session_id)
 
+    def show_report(self, session_id: str, paths: Sequence[Path], problem: str | None) -> None:
+        if self.display is not None:
+            self.display.show_report(session_id, paths, problem)
+
     def show_summary(self, summary: Summary) -> None:
         if self.display is not None:
             self.display.show_summary(summary)
+
+    # --- steps kasa-doctor takes itself ----------------------------------------------------
+
+    def confirm_fix(self, view: StepView, offer: FixOffer) -> bool:
+        # The default is yes: whoever passed --host and an answers file asked for the
+        # camera to be dealt with; `automate: no` keeps every step to the owner.
+        go = self.answers.automate is not False
+        self._echo(f"Let kasa-doctor {offer.what}?", "yes" if go else "no")
+        return go
+
+    def choose_network(self, view: StepView, scan: NetworkScan) -> WifiChoice | None:
+        wanted = self.answers.wifi
+        chosen = next((c for c in scan.choices if wanted and c.ssid == wanted), None)
+        if chosen is None:
+            seen = ", ".join(c.ssid for c in scan.choices)
+            why = f"{wanted} is not among them" if wanted else "none named in the file (wifi:)"
+            self._echo(f"Network to join (the camera sees: {seen})", f"none — {why}")
+        else:
+            self._echo("Network to join", chosen.ssid)
+        return chosen
+
+    def ask_wifi_password(self, network: WifiChoice) -> str | None:
+        have = bool(self._wifi_password)
+        self._echo(
+            f"Wi-Fi password for {network.ssid}",
+            "(from KASA_DOCTOR_WIFI_PASSWORD)"
+            if have
+            else "none — KASA_DOCTOR_WIFI_PASSWORD unset",
+        )
+        return self._wifi_password or None
+
+    def fix_progress(
+        self, view: StepView, seconds: float, *, checking: bool = False
+    ) -> AbstractContextManager[ProgressFn]:
+        if self.display is not None:
+            return self.display.fix_progress(view, seconds, checking=checking)
+        from kasa_doctor.fixes.model import no_progress
+
+        return nullcontext(no_progress)
+
+    def show_fix_unavailable(self, view: StepView, offer: FixOffer) -> None:
+        if self.display is not None:
+            self.display.show_fix_unavailable(view, offer)
+
+    def show_fix_result(self, view: StepView, result: FixResult) -> None:
+        if self.display is not None:
+            self.display.show_fix_result(view, result)
+
+    def show_verification(self, view: StepView, verification: Verification, note: str) -> None:
+        if self.display is not None:
+            self.display.show_verification(view, verification, note)
+
+    def show_readd_guide(self, view: StepView, guide: s.Instructions) -> None:
+        if self.display is not None:
+            self.display.show_readd_guide(view, guide)

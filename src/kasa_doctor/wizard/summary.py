@@ -88,6 +88,10 @@ def _entry_json(session: Session, entry: Entry) -> dict[str, Any]:
         data["loses"] = list(step.loses)
     if entry.raw.get("declined"):
         data["declined"] = True
+    # what kasa-doctor did itself and what the camera said afterwards (docs/fixes.md)
+    for key in ("automated", "verification", "owner_overruled"):
+        if key in entry.raw:
+            data[key] = entry.raw[key]
     return data
 
 

@@ -8,15 +8,21 @@ questions and steps because they are exactly what an answers file uses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from rich.console import Console, Group
 from rich.markup import escape
 from rich.panel import Panel
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from kasa_doctor.fixes.catalogue import about
+from kasa_doctor.fixes.model import FixProgress
 from kasa_doctor.knowledge import schema as s
 from kasa_doctor.knowledge.loader import normalise_model
 from kasa_doctor.wizard.answers import DONT_KNOW
@@ -25,6 +31,14 @@ from kasa_doctor.wizard.scripted import Echo
 from kasa_doctor.wizard.ui import CauseView, StepResult, StepView, Summary
 
 if TYPE_CHECKING:
+    from kasa_doctor.fixes.model import (
+        FixOffer,
+        FixResult,
+        NetworkScan,
+        ProgressFn,
+        Verification,
+        WifiChoice,
+    )
     from kasa_doctor.probes.observation import Observation
 
 T = TypeVar("T")
@@ -33,6 +47,8 @@ _YES = {"y", "yes"}
 _NO = {"n", "no"}
 _SKIP = {"s", "skip"}
 CONFIDENCE_STYLE = {"high": "green", "medium": "yellow", "low": "red", "none": "dim"}
+#: a purchase date is a date, not an essay; longer replies are asked again
+PURCHASE_DATE_MAX = 40
 
 
 def bar(probability: float, width: int = BAR) -> str:
@@ -149,13 +165,28 @@ class RichUi(Echo):
     def confirm_destructive(self, view: StepView, model: str | None) -> bool:
         known = model is not None and model.lower() != "unknown"
         word = normalise_model(model) if known and model else "RESET"
+        parts: list[Text | str] = [
+            Text("This step erases data on the camera:", style="bold"),
+            *[Text(f"  • {item}") for item in view.step.loses],
+            "",
+            Text.assemble(
+                ("Save your recordings first: ", "bold"),
+                "download the clips you want to keep in the app, or take the SD card out "
+                "and copy it on a computer before you go on.",
+            ),
+            *[Text(note) for note in view.notes],
+        ]
+        if view.reset is not None:
+            parts.append(
+                Text.assemble(
+                    ("How, on this model: ", "bold"),
+                    f"{view.reset.button}; hold for {view.reset.hold_seconds} s.",
+                )
+            )
+        parts.append(Text("Only go ahead if the cheaper steps did not help.", style="dim"))
         self.console.print(
             Panel(
-                Group(
-                    Text("This step erases data on the camera:", style="bold"),
-                    *[Text(f"  • {item}") for item in view.step.loses],
-                    Text("Only go ahead if the cheaper steps did not help.", style="dim"),
-                ),
+                Group(*parts),
                 title="[bold red]Warning[/]",
                 border_style="red",
                 title_align="left",
@@ -185,7 +216,32 @@ class RichUi(Echo):
             "Did that fix it? \\[yes/no/skip]:", parse, "Please answer yes, no or skip."
         )
 
+    def ask_purchase_date(self) -> str | None:
+        self.console.print()
+        self.console.print(
+            "[bold]When did you buy the camera?[/] [dim]Support asks for it because of the "
+            "warranty; it goes into the report. For example 2024-05 or May 2024.[/]"
+        )
+
+        def parse(reply: str) -> str | None:
+            return reply if len(reply) <= PURCHASE_DATE_MAX and reply.isprintable() else None
+
+        reply = self._prompt(
+            "Purchase date (press Enter to skip):",
+            parse,
+            f"Please keep it short (at most {PURCHASE_DATE_MAX} characters), or press Enter.",
+        )
+        return reply or None
+
     # --- telling -------------------------------------------------------------------------------
+
+    def show_report(self, session_id: str, paths: Sequence[Path], problem: str | None) -> None:
+        if paths:
+            self.console.print("[bold]Report for support:[/]")
+            for path in paths:
+                self.console.print(f"  {escape(str(path))}", soft_wrap=True)
+        if problem:
+            self.console.print(f"[yellow]{escape(problem)}[/]")
 
     def show_answer(self, prompt: str, answer: str) -> None:
         self.console.print(
@@ -269,10 +325,9 @@ class RichUi(Echo):
         body += [
             "",
             Text(
-                "A ready-made report for support will come with `kasa-doctor report` "
-                "(coming). Until then, this run is saved: "
-                f"kasa-doctor diagnose --resume {session_id} --json shows everything "
-                "you tried."
+                "kasa-doctor writes a report for support with everything you tried "
+                "(addresses and names hidden); make it again at any time with: "
+                f"kasa-doctor report {session_id} --format html"
             ),
         ]
         self.console.print()
@@ -324,3 +379,88 @@ class RichUi(Echo):
         body += ["", Text(f"Session {summary.session_id} is saved.", style="dim")]
         self.console.print()
         self.console.print(Panel(Group(*body), title="[bold]Summary[/]", title_align="left"))
+
+    # --- steps kasa-doctor takes itself --------------------------------------------------------
+
+    def confirm_fix(self, view: StepView, offer: FixOffer) -> bool:
+        def parse(reply: str) -> bool | None:
+            low = reply.lower()
+            return True if low in _YES else False if low in _NO or low == "" else None
+
+        self.console.print(
+            f"[bold]kasa-doctor can do this for you:[/] {escape(offer.what)} "
+            f"(takes {escape(about(offer.seconds))})."
+        )
+        return self._prompt(
+            "Let kasa-doctor do it? \\[yes/no, Enter = no]:", parse, "Please answer yes or no."
+        )
+
+    def choose_network(self, view: StepView, scan: NetworkScan) -> WifiChoice | None:
+        on = f" (now on: {escape(scan.current)})" if scan.current else ""
+        self.console.print(f"[bold]Networks the camera can see[/]{on}:")
+        choice = self._choose(
+            [(str(i), c.label()) for i, c in enumerate(scan.choices)],
+            "none of these — leave the Wi-Fi as it is",
+        )
+        return None if choice is None else scan.choices[int(choice)]
+
+    def ask_wifi_password(self, network: WifiChoice) -> str | None:
+        reply = self.console.input(
+            f"[bold]Wi-Fi password for {escape(network.ssid)}[/] [dim](not shown; Enter to "
+            "cancel)[/]: ",
+            password=True,
+        )
+        return reply or None
+
+    @contextmanager
+    def fix_progress(
+        self, view: StepView, seconds: float, *, checking: bool = False
+    ) -> Iterator[ProgressFn]:
+        title = "Checking the camera" if checking else view.step.title
+        columns = (
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[words]}"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=self.console, transient=checking) as bar_display:
+            task = bar_display.add_task(title, total=100, words="")
+            started = time.monotonic()
+
+            def report(update: FixProgress) -> None:
+                share = update.fraction
+                if share is None and seconds > 0:
+                    # no figure from the camera: show time against the expected duration,
+                    # never quite full until it is done
+                    share = min(0.95, (time.monotonic() - started) / seconds)
+                completed = None if share is None else round(100 * max(0.0, min(1.0, share)))
+                bar_display.update(task, completed=completed, words=escape(update.message))
+
+            yield report
+
+    def show_fix_unavailable(self, view: StepView, offer: FixOffer) -> None:
+        self.console.print(f"[yellow]{escape(offer.reason)}[/]")
+
+    def show_fix_result(self, view: StepView, result: FixResult) -> None:
+        style = {"done": "green", "interrupted": "bold red"}.get(result.outcome, "yellow")
+        self.console.print(f"[{style}]{escape(result.message)}[/]")
+
+    def show_verification(self, view: StepView, verification: Verification, note: str) -> None:
+        facts = "; ".join(verification.facts) or verification.message
+        self.console.print(f"[dim]Checked the camera:[/] {escape(facts)}")
+        if note:
+            style = {"fixed": "green", "not_fixed": "yellow"}.get(verification.verdict, "")
+            self.console.print(f"[{style}]{escape(note)}[/]" if style else escape(note))
+
+    def show_readd_guide(self, view: StepView, guide: s.Instructions) -> None:
+        parts: list[Text | str] = [
+            Text("After the reset, add the camera to the app again:", style="bold"),
+            Text.assemble(("What to do: ", "bold"), " ".join(guide.do.split())),
+            Text.assemble(("What you should see: ", "bold"), " ".join(guide.expect.split())),
+        ]
+        if guide.wait:
+            parts.append(Text.assemble(("How long: ", "bold"), " ".join(guide.wait.split())))
+        self.console.print(
+            Panel(Group(*parts), title="[bold]Set it up again[/]", title_align="left")
+        )

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from kasa_doctor.knowledge import schema as s
 
 if TYPE_CHECKING:
+    from kasa_doctor.fixes.model import (
+        FixOffer,
+        FixResult,
+        NetworkScan,
+        ProgressFn,
+        Verification,
+        WifiChoice,
+    )
     from kasa_doctor.probes.observation import Observation
 
 StepResult = Literal["fixed", "not_fixed", "skip"]
@@ -42,6 +52,8 @@ class StepView:
     family: s.Family | None
     #: the model's reset facts, shown with the factory reset only
     reset: s.Reset | None = None
+    #: what the live checks know that matters for this step (the SD card before a reset)
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,13 @@ class Ui(ABC):
     def ask_step_result(self, view: StepView) -> StepResult:
         """After the owner took the step: did that fix it?"""
 
+    def ask_purchase_date(self) -> str | None:
+        """At hand-over to support: when the camera was bought (None = skipped).
+
+        Not abstract: an interface that cannot ask simply leaves it out of the report.
+        """
+        return None
+
     # --- telling --------------------------------------------------------------------------
 
     def show_resumed(  # noqa: B027
@@ -115,5 +134,50 @@ class Ui(ABC):
     def show_escalation(self, reason: str, support: s.SupportChecklist, session_id: str) -> None:  # noqa: B027
         """Nothing left to try at home is worth it: hand over to support."""
 
+    def show_report(  # noqa: B027
+        self, session_id: str, paths: Sequence[Path], problem: str | None
+    ) -> None:
+        """The support report was written to ``paths`` (or could not be: ``problem``)."""
+
     def show_summary(self, summary: Summary) -> None:  # noqa: B027
         """The end: what was wrong and how to prevent it."""
+
+    # --- steps kasa-doctor takes itself, and the check after every step ------------------
+    # Not abstract: an interface that cannot ask leaves every step to the owner (the
+    # defaults decline) and shows nothing.
+
+    def confirm_fix(self, view: StepView, offer: FixOffer) -> bool:
+        """ "Let kasa-doctor do it? (takes about …)" — before anything is changed."""
+        return False
+
+    def choose_network(self, view: StepView, scan: NetworkScan) -> WifiChoice | None:
+        """One of the networks the camera sees (None = leave the Wi-Fi alone)."""
+        return None
+
+    def ask_wifi_password(self, network: WifiChoice) -> str | None:
+        """The network's password, typed without echo; it is handed to the camera and
+        forgotten (never saved, shown or logged)."""
+        return None
+
+    def fix_progress(
+        self, view: StepView, seconds: float, *, checking: bool = False
+    ) -> AbstractContextManager[ProgressFn]:
+        """A progress display while an action runs (``checking``: the check after a
+        step); the callback it yields receives each report."""
+        from kasa_doctor.fixes.model import no_progress
+
+        return nullcontext(no_progress)
+
+    def show_fix_unavailable(self, view: StepView, offer: FixOffer) -> None:  # noqa: B027
+        """kasa-doctor cannot take this step here (``offer.reason``); the owner does."""
+
+    def show_fix_result(self, view: StepView, result: FixResult) -> None:  # noqa: B027
+        """What the action did (``result.message``)."""
+
+    def show_verification(  # noqa: B027
+        self, view: StepView, verification: Verification, note: str
+    ) -> None:
+        """What the camera said when checked after the step, and what that counts as."""
+
+    def show_readd_guide(self, view: StepView, guide: s.Instructions) -> None:  # noqa: B027
+        """After a factory reset: how to add the camera again in the app."""

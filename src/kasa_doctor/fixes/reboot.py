@@ -1,0 +1,113 @@
+"""Restart the camera remotely: the remote twin of unplugging it (power_cycle_camera).
+
+python-kasa's own ``reboot()`` sends the plug method ``device_reboot``, which cameras
+reject; Tapo cameras restart on ``rebootDevice``, sent raw through python-kasa's
+protocol. The restart is only believed once the camera has been seen to go away and
+to answer again.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Final
+
+from kasa.exceptions import DeviceError
+
+from kasa_doctor.fixes.connection import FixError, Lost, connect, error_words, wait_until
+from kasa_doctor.fixes.model import (
+    DEFAULT_FIX_TIMINGS,
+    FixProgress,
+    FixResult,
+    FixTimings,
+    Outcome,
+    ProgressFn,
+    no_progress,
+)
+from kasa_doctor.probes.camera import CameraTarget
+from kasa_doctor.probes.credentials import CameraCredentials
+
+REBOOT: Final = {"rebootDevice": {"system": {"reboot": "null"}}}
+#: how often to look while the camera is about to go away: a restart can close the
+#: port for only a few seconds, and a slower look could miss it entirely
+AWAY_POLL: Final = 0.25
+
+
+async def reboot(
+    target: CameraTarget,
+    credentials: CameraCredentials,
+    *,
+    step: str = "power_cycle_camera",
+    timings: FixTimings = DEFAULT_FIX_TIMINGS,
+    progress: ProgressFn = no_progress,
+) -> FixResult:
+    started = time.monotonic()
+
+    def result(outcome: Outcome, message: str, **raw: object) -> FixResult:
+        return FixResult(step, "reboot", outcome, message, time.monotonic() - started, dict(raw))
+
+    progress(FixProgress("login", "logging in to the camera", 0.0))
+    try:
+        link = await connect(target, credentials, timings.request)
+    except FixError as exc:
+        return result("not_started", f"{exc} Nothing was changed on the camera.")
+    try:
+        progress(FixProgress("restart", "asking the camera to restart", 0.05))
+        try:
+            await link.query(REBOOT)
+        except Lost:
+            pass  # a camera may drop the connection as it goes down: the restart began
+        except DeviceError as exc:
+            return result(
+                "not_started",
+                f"The camera refused to restart ({error_words(exc)}). Nothing was changed.",
+            )
+    finally:
+        await link.close()
+
+    progress(FixProgress("away", "waiting for the camera to go away", 0.1))
+    gone = await wait_until(
+        target,
+        up=False,
+        timeout=timings.away,
+        poll=min(timings.poll, AWAY_POLL),
+        request=timings.request,
+        progress=progress,
+        phase="away",
+        message="waiting for the camera to go away",
+    )
+    if not gone:
+        return result(
+            "incomplete",
+            f"The camera accepted the restart but kept answering for {timings.away:g} s; "
+            "it may not have restarted.",
+            went_away=False,
+        )
+    away_at = time.monotonic()
+    progress(FixProgress("back", "the camera is restarting; waiting for it to answer", 0.3))
+    back = await wait_until(
+        target,
+        up=True,
+        timeout=timings.back,
+        poll=timings.poll,
+        request=timings.request,
+        progress=progress,
+        phase="back",
+        message="the camera is restarting; waiting for it to answer",
+    )
+    if not back:
+        return result(
+            "incomplete",
+            f"The camera went away to restart and has not answered again within "
+            f"{timings.back:g} s.",
+            went_away=True,
+            came_back=False,
+        )
+    progress(FixProgress("back", "the camera answers again", 1.0))
+    down_s = round(time.monotonic() - away_at, 1)
+    return result(
+        "done",
+        f"The camera restarted: it went away and answers again (after about {down_s:g} s).",
+        went_away=True,
+        came_back=True,
+        down_s=down_s,
+    )
