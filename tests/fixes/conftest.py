@@ -11,12 +11,8 @@
 
 from __future__ import annotations
 
-import errno
-import ipaddress
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import keyring
 import pytest
@@ -32,45 +28,10 @@ from kasa_doctor.emulator import (
 from kasa_doctor.probes.camera import CameraTarget
 from kasa_doctor.probes.credentials import CameraCredentials
 from tests.live.support import MemoryKeyring
+from tests.loopback_guard import loopback_only  # noqa: F401  (imported = registered here)
 
 C210 = "C210(EU)_2.0_1.4.3.json"
 EC60 = "iotcam/EC60(US)_4.0_2.3.22.json"
-
-
-def _is_loopback(address: Any) -> bool:
-    if not isinstance(address, tuple) or not address:
-        return True  # a Unix socket path, not the network
-    host = str(address[0]).split("%")[0]
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_connect = socket.socket.connect
-    real_connect_ex = socket.socket.connect_ex
-    real_sendto = socket.socket.sendto
-
-    def connect(self: socket.socket, address: Any) -> None:
-        if not _is_loopback(address):
-            raise OSError(errno.ENETUNREACH, "Network is unreachable (test stand-in)")
-        real_connect(self, address)
-
-    def connect_ex(self: socket.socket, address: Any) -> int:
-        if not _is_loopback(address):
-            return errno.ENETUNREACH
-        return real_connect_ex(self, address)
-
-    def sendto(self: socket.socket, data: Any, *args: Any) -> int:
-        if not _is_loopback(args[-1]):
-            raise OSError(errno.ENETUNREACH, "Network is unreachable (test stand-in)")
-        return real_sendto(self, data, *args)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
-    monkeypatch.setattr(socket.socket, "sendto", sendto)
 
 
 @pytest.fixture(autouse=True)

@@ -11,53 +11,14 @@
 
 from __future__ import annotations
 
-import errno
-import ipaddress
-import socket
 from collections.abc import Iterator
-from typing import Any
 
 import keyring
 import pytest
 
 from kasa_doctor.emulator import FAST_TIMINGS, EmulatedCamera, run_farm_in_thread
 from tests.live.support import PASSWORD, USERNAME, MemoryKeyring, fixture_names, fixture_path
-
-
-def _is_loopback(address: Any) -> bool:
-    if not isinstance(address, tuple) or not address:
-        return True
-    host = str(address[0]).split("%")[0]
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_connect = socket.socket.connect
-    real_connect_ex = socket.socket.connect_ex
-    real_sendto = socket.socket.sendto
-
-    def connect(self: socket.socket, address: Any) -> None:
-        if not _is_loopback(address):
-            raise OSError(errno.ENETUNREACH, "Network is unreachable (test stand-in)")
-        real_connect(self, address)
-
-    def connect_ex(self: socket.socket, address: Any) -> int:
-        if not _is_loopback(address):
-            return errno.ENETUNREACH
-        return real_connect_ex(self, address)
-
-    def sendto(self: socket.socket, data: Any, *args: Any) -> int:
-        if not _is_loopback(args[-1]):
-            raise OSError(errno.ENETUNREACH, "Network is unreachable (test stand-in)")
-        return real_sendto(self, data, *args)  # type: ignore[call-overload, no-any-return]
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
-    monkeypatch.setattr(socket.socket, "sendto", sendto)
+from tests.loopback_guard import loopback_only  # noqa: F401  (imported = registered here)
 
 
 @pytest.fixture(autouse=True)

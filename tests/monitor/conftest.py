@@ -15,11 +15,8 @@
 
 from __future__ import annotations
 
-import errno
-import ipaddress
 import json
 import os
-import socket
 import threading
 import warnings
 from collections.abc import Iterator
@@ -33,6 +30,7 @@ import pytest
 
 from kasa_doctor.emulator import EmulatedCamera
 from tests.live.support import MemoryKeyring
+from tests.loopback_guard import loopback_only  # noqa: F401  (imported = registered here)
 
 PG_ENV = "KASA_DOCTOR_TEST_PG_URL"
 
@@ -41,42 +39,6 @@ PG_ENV = "KASA_DOCTOR_TEST_PG_URL"
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import apprise.utils.pgp  # noqa: F401
-
-
-def _is_loopback(address: Any) -> bool:
-    if not isinstance(address, tuple) or not address:
-        return True  # AF_UNIX paths (PostgreSQL's socket) are local by nature
-    host = str(address[0]).split("%")[0]
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_connect = socket.socket.connect
-    real_connect_ex = socket.socket.connect_ex
-    real_sendto = socket.socket.sendto
-
-    def connect(self: socket.socket, address: Any) -> None:
-        if not _is_loopback(address):
-            raise OSError(errno.ENETUNREACH, "Network is unreachable (test stand-in)")
-        real_connect(self, address)
-
-    def connect_ex(self: socket.socket, address: Any) -> int:
-        if not _is_loopback(address):
-            return errno.ENETUNREACH
-        return real_connect_ex(self, address)
-
-    def sendto(self: socket.socket, data: Any, *args: Any) -> int:
-        if not _is_loopback(args[-1]):
-            raise OSError(errno.ENETUNREACH, "Network is unreachable (test stand-in)")
-        return int(real_sendto(self, data, *args))
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
-    monkeypatch.setattr(socket.socket, "sendto", sendto)
 
 
 @pytest.fixture(autouse=True)

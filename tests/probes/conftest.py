@@ -13,8 +13,6 @@
 from __future__ import annotations
 
 import asyncio
-import errno
-import ipaddress
 import socket
 import struct
 from collections.abc import AsyncIterator, Iterator
@@ -24,50 +22,14 @@ from typing import Any, cast
 
 import pytest
 
+from tests.loopback_guard import block_off_loopback
+
 CORPUS = Path(__file__).parent / "corpus"
 
 
-def _is_loopback(address: Any) -> bool:
-    if not isinstance(address, tuple) or not address:
-        return True  # AF_UNIX paths and the like are local by nature
-    host = str(address[0]).split("%")[0]
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        # A host name: only the loopback names are allowed through.
-        return host == "localhost" or host.endswith(".localhost")
-
-
 @pytest.fixture(autouse=True)
-def no_route_off_loopback(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
-    attempts: list[Any] = []
-    real_connect = socket.socket.connect
-    real_connect_ex = socket.socket.connect_ex
-    real_sendto = socket.socket.sendto
-
-    def connect(self: socket.socket, address: Any) -> None:
-        if not _is_loopback(address):
-            attempts.append(address)
-            raise OSError(errno.ENETUNREACH, "Network is unreachable (test stand-in)")
-        real_connect(self, address)
-
-    def connect_ex(self: socket.socket, address: Any) -> int:
-        if not _is_loopback(address):
-            attempts.append(address)
-            return errno.ENETUNREACH
-        return real_connect_ex(self, address)
-
-    def sendto(self: socket.socket, data: Any, *args: Any) -> int:
-        address = args[-1]
-        if not _is_loopback(address):
-            attempts.append(address)
-            raise OSError(errno.ENETUNREACH, "Network is unreachable (test stand-in)")
-        return real_sendto(self, data, *args)  # type: ignore[call-overload, no-any-return]
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
-    monkeypatch.setattr(socket.socket, "sendto", sendto)
-    yield attempts
+def no_route_off_loopback(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    return block_off_loopback(monkeypatch)
 
 
 @pytest.fixture
