@@ -23,7 +23,14 @@ from kasa.exceptions import (
 )
 from kasa.smartcam import SmartCamDevice
 
-from kasa_doctor.fixes.model import FixProgress, ProgressFn, no_progress
+from kasa_doctor.fixes.model import (
+    Attempt,
+    FixProgress,
+    FixResult,
+    FixTimings,
+    ProgressFn,
+    no_progress,
+)
 from kasa_doctor.probes.camera import (
     DEFAULT_TAPO_PORT,
     CameraTarget,
@@ -119,6 +126,21 @@ async def connect(
         await link.close()
         raise FixError(f"The login failed ({link.clean(type(exc).__name__)}).") from exc
     return link
+
+
+async def open_link(
+    attempt: Attempt,
+    target: CameraTarget,
+    credentials: CameraCredentials,
+    timings: FixTimings,
+    progress: ProgressFn,
+) -> CameraLink | FixResult:
+    """The login an action starts with; when it fails, the action's (final) result."""
+    progress(FixProgress("login", "logging in to the camera", 0.0))
+    try:
+        return await connect(target, credentials, timings.request)
+    except FixError as exc:
+        return attempt.result("not_started", f"{exc} Nothing was changed on the camera.")
 
 
 def error_words(exc: BaseException) -> str:

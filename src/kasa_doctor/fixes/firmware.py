@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
 
 from kasa.exceptions import DeviceError
@@ -30,14 +30,15 @@ from kasa_doctor.fixes.connection import (
     Lost,
     connect,
     error_words,
+    open_link,
     wait_until,
 )
 from kasa_doctor.fixes.model import (
     DEFAULT_FIX_TIMINGS,
+    Attempt,
     FixProgress,
     FixResult,
     FixTimings,
-    Outcome,
     ProgressFn,
     no_progress,
 )
@@ -110,33 +111,11 @@ async def _version(link: CameraLink) -> str | None:
 
 
 @dataclass
-class _Run:
-    """One update run: what was seen so far, and how to word the result."""
+class _Run(Attempt):
+    """One update run: the update's last state and progress seen, for the words."""
 
-    step: str
-    started: float = field(default_factory=time.monotonic)
-    raw: dict[str, object] = field(default_factory=dict)
     state: str | None = None
     pct: int | None = None
-
-    def result(
-        self,
-        outcome: Outcome,
-        message: str,
-        *,
-        next_step: str | None = None,
-        observations: tuple[Observation, ...] = (),
-    ) -> FixResult:
-        return FixResult(
-            self.step,
-            "firmware",
-            outcome,
-            message,
-            time.monotonic() - self.started,
-            dict(self.raw),
-            next_step,
-            observations,
-        )
 
     def interrupted(self, why: str) -> FixResult:
         """The camera is gone (or still busy) mid-update: never "done", wait next."""
@@ -163,12 +142,10 @@ async def update_firmware(
     timings: FixTimings = DEFAULT_FIX_TIMINGS,
     progress: ProgressFn = no_progress,
 ) -> FixResult:
-    run = _Run(step)
-    progress(FixProgress("login", "logging in to the camera", 0.0))
-    try:
-        link = await connect(target, credentials, timings.request)
-    except FixError as exc:
-        return run.result("not_started", f"{exc} Nothing was changed on the camera.")
+    run = _Run(step, "firmware")
+    link = await open_link(run, target, credentials, timings, progress)
+    if isinstance(link, FixResult):
+        return link
     try:
         progress(FixProgress("check", "asking TP-Link's cloud for newer firmware", 0.02))
         try:

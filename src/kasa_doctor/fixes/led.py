@@ -7,18 +7,16 @@ the same as "the light is on".
 
 from __future__ import annotations
 
-import time
-
 from kasa import Module
 from kasa.exceptions import DeviceError, KasaException
 
-from kasa_doctor.fixes.connection import CameraLink, FixError, Lost, connect, error_words
+from kasa_doctor.fixes.connection import CameraLink, Lost, error_words, open_link
 from kasa_doctor.fixes.model import (
     DEFAULT_FIX_TIMINGS,
+    Attempt,
     FixProgress,
     FixResult,
     FixTimings,
-    Outcome,
     ProgressFn,
     no_progress,
 )
@@ -43,16 +41,11 @@ async def enable_led(
     timings: FixTimings = DEFAULT_FIX_TIMINGS,
     progress: ProgressFn = no_progress,
 ) -> FixResult:
-    started = time.monotonic()
-
-    def result(outcome: Outcome, message: str, **raw: object) -> FixResult:
-        return FixResult(step, "led", outcome, message, time.monotonic() - started, dict(raw))
-
-    progress(FixProgress("login", "logging in to the camera", 0.0))
-    try:
-        link = await connect(target, credentials, timings.request)
-    except FixError as exc:
-        return result("not_started", f"{exc} Nothing was changed on the camera.")
+    attempt = Attempt(step, "led")
+    result = attempt.result
+    link = await open_link(attempt, target, credentials, timings, progress)
+    if isinstance(link, FixResult):
+        return link
     try:
         progress(FixProgress("read", "reading the status light setting", 0.3))
         try:

@@ -7,6 +7,7 @@ live in the sibling modules.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -183,6 +184,38 @@ class FixResult:
         if self.next_step:
             data["next_step"] = self.next_step
         return data
+
+
+@dataclass
+class Attempt:
+    """One run of an action: its clock and what it has read so far, for the result."""
+
+    step: str
+    action: Action
+    started: float = field(default_factory=time.monotonic)
+    #: what the run has recorded; every result carries a copy of it
+    raw: dict[str, object] = field(default_factory=dict)
+
+    def result(
+        self,
+        outcome: Outcome,
+        message: str,
+        *,
+        next_step: str | None = None,
+        observations: tuple[Observation, ...] = (),
+        **raw: object,
+    ) -> FixResult:
+        """The result as of now; ``raw`` adds to what the run recorded."""
+        return FixResult(
+            self.step,
+            self.action,
+            outcome,
+            message,
+            time.monotonic() - self.started,
+            {**self.raw, **raw},
+            next_step,
+            observations,
+        )
 
 
 @dataclass(frozen=True)

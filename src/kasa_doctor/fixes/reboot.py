@@ -13,13 +13,13 @@ from typing import Final
 
 from kasa.exceptions import DeviceError
 
-from kasa_doctor.fixes.connection import FixError, Lost, connect, error_words, wait_until
+from kasa_doctor.fixes.connection import Lost, error_words, open_link, wait_until
 from kasa_doctor.fixes.model import (
     DEFAULT_FIX_TIMINGS,
+    Attempt,
     FixProgress,
     FixResult,
     FixTimings,
-    Outcome,
     ProgressFn,
     no_progress,
 )
@@ -40,16 +40,11 @@ async def reboot(
     timings: FixTimings = DEFAULT_FIX_TIMINGS,
     progress: ProgressFn = no_progress,
 ) -> FixResult:
-    started = time.monotonic()
-
-    def result(outcome: Outcome, message: str, **raw: object) -> FixResult:
-        return FixResult(step, "reboot", outcome, message, time.monotonic() - started, dict(raw))
-
-    progress(FixProgress("login", "logging in to the camera", 0.0))
-    try:
-        link = await connect(target, credentials, timings.request)
-    except FixError as exc:
-        return result("not_started", f"{exc} Nothing was changed on the camera.")
+    attempt = Attempt(step, "reboot")
+    result = attempt.result
+    link = await open_link(attempt, target, credentials, timings, progress)
+    if isinstance(link, FixResult):
+        return link
     try:
         progress(FixProgress("restart", "asking the camera to restart", 0.05))
         try:

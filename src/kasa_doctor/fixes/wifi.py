@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import time
 from typing import Any, Final
 
 from kasa.exceptions import DeviceError, KasaException
@@ -27,15 +26,16 @@ from kasa_doctor.fixes.connection import (
     Lost,
     connect,
     error_words,
+    open_link,
     wait_until,
 )
 from kasa_doctor.fixes.model import (
     DEFAULT_FIX_TIMINGS,
+    Attempt,
     FixProgress,
     FixResult,
     FixTimings,
     NetworkScan,
-    Outcome,
     ProgressFn,
     WifiChoice,
     no_progress,
@@ -159,19 +159,13 @@ async def join_network(
     timings: FixTimings = DEFAULT_FIX_TIMINGS,
     progress: ProgressFn = no_progress,
 ) -> FixResult:
-    started = time.monotonic()
     # The password goes nowhere but python-kasa's encrypted request: not in raw, not
     # in a message, not in a log line.
-    raw: dict[str, object] = {"ssid": network.ssid}
-
-    def result(outcome: Outcome, message: str) -> FixResult:
-        return FixResult(step, "wifi", outcome, message, time.monotonic() - started, dict(raw))
-
-    progress(FixProgress("login", "logging in to the camera", 0.0))
-    try:
-        link = await connect(target, credentials, timings.request)
-    except FixError as exc:
-        return result("not_started", f"{exc} Nothing was changed on the camera.")
+    attempt = Attempt(step, "wifi", raw={"ssid": network.ssid})
+    result, raw = attempt.result, attempt.raw
+    link = await open_link(attempt, target, credentials, timings, progress)
+    if isinstance(link, FixResult):
+        return link
     try:
         try:
             previous = await _current_ssid(link)
