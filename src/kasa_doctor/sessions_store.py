@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from kasa_doctor.atomicfile import write_atomic
 
 if TYPE_CHECKING:
     from kasa_doctor.engine.model import Model
@@ -70,17 +71,7 @@ def save_text(session_id: str, text: str) -> Path:
     target = path_for(session_id)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{session_id}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            # Also on KeyboardInterrupt: never leave temp files lying around.
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(target, text)
     except OSError as exc:
         raise StoreError(f"cannot save session to {target}: {exc.strerror or exc}") from exc
     return target

@@ -1,25 +1,11 @@
-"""Writing a report file without ever leaving half of one behind."""
+"""Writing a report file without ever leaving half of one behind.
+
+The report writers take `write_atomic` from here, not from `kasa_doctor.atomicfile`,
+so a test can make report writing fail while sessions still save.
+"""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
+from kasa_doctor.atomicfile import write_atomic
 
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder.
-
-    An existing file is replaced only once the new one is complete, so a full disk or
-    a Ctrl-C keeps the old report intact. Raises OSError.
-    """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+__all__ = ["write_atomic"]
