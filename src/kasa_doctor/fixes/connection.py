@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import Any
+from typing import Any, Final
 
 from kasa.exceptions import (
     AuthenticationError,
@@ -38,6 +38,10 @@ from kasa_doctor.probes.camera import (
     tls_answers,
 )
 from kasa_doctor.probes.credentials import CameraCredentials, scrub
+
+#: how often to look while the camera is about to go away: a restart can close the
+#: port for only a few seconds, and a slower look could miss it entirely
+AWAY_POLL: Final = 0.25
 
 
 class FixError(Exception):
@@ -179,3 +183,35 @@ async def wait_until(
             return False
         progress(FixProgress(phase, message or ("waiting" if up else "restarting"), None))
         await asyncio.sleep(min(poll, max(0.0, deadline - now)))
+
+
+async def wait_gone(
+    target: CameraTarget, timings: FixTimings, progress: ProgressFn, message: str
+) -> bool:
+    """Whether the camera, told to restart or change network, went away in time."""
+    return await wait_until(
+        target,
+        up=False,
+        timeout=timings.away,
+        poll=min(timings.poll, AWAY_POLL),
+        request=timings.request,
+        progress=progress,
+        phase="away",
+        message=message,
+    )
+
+
+async def wait_back(
+    target: CameraTarget, timings: FixTimings, progress: ProgressFn, message: str
+) -> bool:
+    """Whether the camera, once gone, answers again in time."""
+    return await wait_until(
+        target,
+        up=True,
+        timeout=timings.back,
+        poll=timings.poll,
+        request=timings.request,
+        progress=progress,
+        phase="back",
+        message=message,
+    )

@@ -13,7 +13,7 @@ from typing import Final
 
 from kasa.exceptions import DeviceError
 
-from kasa_doctor.fixes.connection import Lost, error_words, open_link, wait_until
+from kasa_doctor.fixes.connection import Lost, error_words, open_link, wait_back, wait_gone
 from kasa_doctor.fixes.model import (
     DEFAULT_FIX_TIMINGS,
     Attempt,
@@ -27,9 +27,6 @@ from kasa_doctor.probes.camera import CameraTarget
 from kasa_doctor.probes.credentials import CameraCredentials
 
 REBOOT: Final = {"rebootDevice": {"system": {"reboot": "null"}}}
-#: how often to look while the camera is about to go away: a restart can close the
-#: port for only a few seconds, and a slower look could miss it entirely
-AWAY_POLL: Final = 0.25
 
 
 async def reboot(
@@ -60,16 +57,7 @@ async def reboot(
         await link.close()
 
     progress(FixProgress("away", "waiting for the camera to go away", 0.1))
-    gone = await wait_until(
-        target,
-        up=False,
-        timeout=timings.away,
-        poll=min(timings.poll, AWAY_POLL),
-        request=timings.request,
-        progress=progress,
-        phase="away",
-        message="waiting for the camera to go away",
-    )
+    gone = await wait_gone(target, timings, progress, "waiting for the camera to go away")
     if not gone:
         return result(
             "incomplete",
@@ -79,15 +67,8 @@ async def reboot(
         )
     away_at = time.monotonic()
     progress(FixProgress("back", "the camera is restarting; waiting for it to answer", 0.3))
-    back = await wait_until(
-        target,
-        up=True,
-        timeout=timings.back,
-        poll=timings.poll,
-        request=timings.request,
-        progress=progress,
-        phase="back",
-        message="the camera is restarting; waiting for it to answer",
+    back = await wait_back(
+        target, timings, progress, "the camera is restarting; waiting for it to answer"
     )
     if not back:
         return result(

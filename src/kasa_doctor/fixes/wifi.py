@@ -27,7 +27,8 @@ from kasa_doctor.fixes.connection import (
     connect,
     error_words,
     open_link,
-    wait_until,
+    wait_back,
+    wait_gone,
 )
 from kasa_doctor.fixes.model import (
     DEFAULT_FIX_TIMINGS,
@@ -40,7 +41,6 @@ from kasa_doctor.fixes.model import (
     WifiChoice,
     no_progress,
 )
-from kasa_doctor.fixes.reboot import AWAY_POLL
 from kasa_doctor.probes.camera import CameraTarget
 from kasa_doctor.probes.credentials import CameraCredentials
 
@@ -191,26 +191,12 @@ async def join_network(
     finally:
         await link.close()
 
-    gone = await wait_until(
-        target,
-        up=False,
-        timeout=timings.away,
-        poll=min(timings.poll, AWAY_POLL),
-        request=timings.request,
-        progress=progress,
-        phase="away",
-        message=f"the camera leaves {previous or 'its network'}",
+    gone = await wait_gone(
+        target, timings, progress, f"the camera leaves {previous or 'its network'}"
     )
     raw["went_away"] = gone
-    back = await wait_until(
-        target,
-        up=True,
-        timeout=timings.back,
-        poll=timings.poll,
-        request=timings.request,
-        progress=progress,
-        phase="back",
-        message=f"waiting for the camera to answer on {network.ssid}",
+    back = await wait_back(
+        target, timings, progress, f"waiting for the camera to answer on {network.ssid}"
     )
     if not back:
         return result(
