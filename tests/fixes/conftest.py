@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 
 from kasa_doctor.emulator import (
@@ -27,7 +26,7 @@ from kasa_doctor.emulator import (
 )
 from kasa_doctor.probes.camera import CameraTarget
 from kasa_doctor.probes.credentials import CameraCredentials
-from tests.live.support import MemoryKeyring
+from tests.live.support import private_keyring
 from tests.loopback_guard import loopback_only  # noqa: F401  (imported = registered here)
 
 C210 = "C210(EU)_2.0_1.4.3.json"
@@ -38,14 +37,8 @@ EC60 = "iotcam/EC60(US)_4.0_2.3.22.json"
 def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = tmp_path / "kd-home"
     monkeypatch.setenv("KASA_DOCTOR_HOME", str(home))
-    for name in ("KASA_USERNAME", "KASA_PASSWORD", "KASA_DOCTOR_WIFI_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-    previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
-    try:
+    with private_keyring(monkeypatch, "KASA_DOCTOR_WIFI_PASSWORD"):
         yield home
-    finally:
-        keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -13,25 +13,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import keyring
 import pytest
 
 from kasa_doctor.emulator import FAST_TIMINGS, EmulatedCamera, run_farm_in_thread
-from tests.live.support import PASSWORD, USERNAME, MemoryKeyring, fixture_names, fixture_path
+from tests.live.support import (
+    PASSWORD,
+    USERNAME,
+    MemoryKeyring,
+    fixture_names,
+    fixture_path,
+    private_keyring,
+)
 from tests.loopback_guard import loopback_only  # noqa: F401  (imported = registered here)
 
 
 @pytest.fixture(autouse=True)
 def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
-    for name in ("KASA_USERNAME", "KASA_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
+    with private_keyring(monkeypatch) as backend:
         yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 @pytest.fixture(scope="session")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import keyring
 import keyring.backend
 import pytest
 
@@ -85,3 +88,19 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
     def delete_password(self, service: str, username: str) -> None:
         self.store.pop((service, username), None)
+
+
+@contextmanager
+def private_keyring(monkeypatch: pytest.MonkeyPatch, *also_clear: str) -> Iterator[MemoryKeyring]:
+    """An in-memory keyring, and no login in the environment (``KASA_USERNAME``,
+    ``KASA_PASSWORD`` and ``also_clear``): no test touches the OS keyring or the
+    developer's login."""
+    for name in ("KASA_USERNAME", "KASA_PASSWORD", *also_clear):
+        monkeypatch.delenv(name, raising=False)
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)

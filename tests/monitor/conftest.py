@@ -25,11 +25,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 
 from kasa_doctor.emulator import EmulatedCamera
-from tests.live.support import MemoryKeyring
+from tests.live.support import MemoryKeyring, private_keyring
 from tests.loopback_guard import loopback_only  # noqa: F401  (imported = registered here)
 
 PG_ENV = "KASA_DOCTOR_TEST_PG_URL"
@@ -46,15 +45,8 @@ def isolated_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[M
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("KASA_DOCTOR_HOME", str(home))
-    for name in ("KASA_USERNAME", "KASA_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
+    with private_keyring(monkeypatch) as backend:
         yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 @pytest.fixture(autouse=True)
