@@ -22,7 +22,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -52,16 +52,7 @@ IncidentKind = Literal[
     "clock_drift",
     "login_failing",
 ]
-INCIDENT_KINDS: Final[tuple[str, ...]] = (
-    "offline",
-    "reboot_loop",
-    "weak_signal",
-    "overheated",
-    "update_available",
-    "update_failed",
-    "clock_drift",
-    "login_failing",
-)
+INCIDENT_KINDS: Final[tuple[str, ...]] = get_args(IncidentKind)
 
 # Keys that would mean somebody pasted a login into the file. Refused with a pointer
 # to the right place, so the secret never gets as far as a log line or the database.
