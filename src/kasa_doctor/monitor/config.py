@@ -35,12 +35,14 @@ from kasa_doctor.probes.credentials import (
     from_environment,
     from_keyring,
 )
+
+# one data folder for sessions, reports and the monitor
+from kasa_doctor.sessions_store import HOME_ENV, data_dir
 from kasa_doctor.yamlfile import Location, YamlFile, YamlFileError, parse_yaml
 
 CONFIG_NAME: Final = "monitor.yaml"
 DATABASE_NAME: Final = "monitor.db"
 KEY_NAME: Final = "monitor.key"
-HOME_ENV: Final = "KASA_DOCTOR_HOME"
 
 IncidentKind = Literal[
     "offline",
@@ -275,16 +277,6 @@ def load_config(path: Path) -> MonitorConfig:
 
 
 # --- where things live -----------------------------------------------------------------
-
-
-def data_dir() -> Path:
-    """``$KASA_DOCTOR_HOME`` or the user data folder (shared with saved sessions)."""
-    override = os.environ.get(HOME_ENV)
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
-
-    return platformdirs.user_data_path("kasa-doctor")
 
 
 def default_config_path() -> Path:
