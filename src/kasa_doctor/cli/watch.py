@@ -152,7 +152,8 @@ def _run(
     import asyncio
 
     from kasa_doctor.monitor import backoff
-    from kasa_doctor.monitor.config import KEY_NAME, data_dir
+    from kasa_doctor.monitor.config import KEY_NAME
+    from kasa_doctor.sessions_store import data_dir
     from kasa_doctor.monitor.metrics import Metrics
     from kasa_doctor.monitor.notify import Notifier, check_urls
     from kasa_doctor.monitor.store import Store, StoreError, redact_url
