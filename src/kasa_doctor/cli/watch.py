@@ -153,11 +153,11 @@ def _run(
 
     from kasa_doctor.monitor import backoff
     from kasa_doctor.monitor.config import KEY_NAME
-    from kasa_doctor.sessions_store import data_dir
     from kasa_doctor.monitor.metrics import Metrics
     from kasa_doctor.monitor.notify import Notifier, check_urls
     from kasa_doctor.monitor.store import Store, StoreError, redact_url
     from kasa_doctor.monitor.watcher import Watcher
+    from kasa_doctor.sessions_store import data_dir
 
     problems = check_urls(config.notify)
     if problems:
