@@ -45,6 +45,31 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+# The order of the conversation, shared by every interface (terminal, web): the model
+# first, then the light, then whatever the engine proposes.
+
+
+def needs_model(session: Session) -> bool:
+    return session.model_name is None
+
+
+def needs_led(session: Session) -> bool:
+    return session.led is None and session.meta.get(LED_META_KEY) != UNKNOWN
+
+
+def set_model(session: Session, answer: str | None) -> None:
+    """Record the owner's model; blank or None is "I don't know"."""
+    session.model_name = answer.strip() if answer and answer.strip() else UNKNOWN
+
+
+def set_led(session: Session, led: str | None) -> None:
+    """Record the light (None: the owner cannot tell, so it is not asked again)."""
+    if led is None:
+        session.meta[LED_META_KEY] = UNKNOWN
+    else:
+        session.set_led(led)
+
+
 class Wizard:
     def __init__(
         self,
@@ -100,21 +125,17 @@ class Wizard:
 
     def _ask_model(self) -> None:
         session = self.session
-        if session.model_name is None:
-            answer = self.ui.ask_model(self.kb.families)
-            session.model_name = answer.strip() if answer and answer.strip() else UNKNOWN
+        if needs_model(session):
+            set_model(session, self.ui.ask_model(self.kb.families))
             self.save()
-            if session.model_name != UNKNOWN:
-                self.ui.show_model_note(session.model_name, self.family)
+            model = session.model_name
+            if model is not None and model != UNKNOWN:
+                self.ui.show_model_note(model, self.family)
 
     def _ask_led(self) -> None:
         session = self.session
-        if session.led is None and session.meta.get(LED_META_KEY) != UNKNOWN:
-            led = self.ui.ask_led(self.kb.patterns)
-            if led is None:
-                session.meta[LED_META_KEY] = UNKNOWN
-            else:
-                session.set_led(led)
+        if needs_led(session):
+            set_led(session, self.ui.ask_led(self.kb.patterns))
 
     def _follow_engine(self) -> None:
         session = self.session
