@@ -81,16 +81,26 @@ def save(session: Session) -> Path:
     return save_text(session.id, session.dumps())
 
 
-def list_sessions() -> list[SavedSession]:
-    """Every readable saved session, newest first; unreadable files are skipped."""
+def list_sessions(limit: int | None = None) -> list[SavedSession]:
+    """Every readable saved session (or the ``limit`` newest), newest first; unreadable
+    files are skipped. Files are ordered by time before any is read, so a short list
+    stays fast however many sessions have piled up."""
     folder = sessions_dir()
     if not folder.is_dir():
         return []
-    found: list[SavedSession] = []
+    dated: list[tuple[float, Path]] = []
     for path in folder.glob("*.json"):
         try:
+            dated.append((path.stat().st_mtime, path))
+        except OSError:
+            continue
+    dated.sort(key=lambda item: item[0], reverse=True)
+    found: list[SavedSession] = []
+    for mtime, path in dated:
+        if limit is not None and len(found) >= limit:
+            break
+        try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            mtime = path.stat().st_mtime
         except (OSError, ValueError):
             continue
         if not isinstance(data, dict) or "id" not in data:
@@ -105,20 +115,19 @@ def list_sessions() -> list[SavedSession]:
                 path=path,
             )
         )
-    found.sort(key=lambda s: s.saved_at, reverse=True)
     return found
 
 
 def resolve(session_id: str) -> Path:
     """The file of a saved session; ``last`` means the newest one."""
     if session_id == LATEST:
-        saved = list_sessions()
+        saved = list_sessions(limit=1)
         if not saved:
             raise StoreError(f"no saved sessions in {sessions_dir()}")
         return saved[0].path
     path = path_for(session_id)
     if not path.exists():
-        known = [s.id for s in list_sessions()[:5]]
+        known = [s.id for s in list_sessions(limit=5)]
         hint = f"; saved: {', '.join(known)}" if known else f"; nothing saved in {sessions_dir()}"
         raise StoreError(f"no saved session {session_id!r}{hint}")
     return path
