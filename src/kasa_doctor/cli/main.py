@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "kasa_doctor.cli.sessions",
     "kasa_doctor.cli.watch",
     "kasa_doctor.cli.history",
+    "kasa_doctor.cli.serve",
 )
 
 
