@@ -275,14 +275,19 @@ class CameraService:
 
     def camera(self, name: str) -> cv.CameraView:
         """One camera as on the dashboard; NotFound when neither source knows it."""
+
+        with self._sources() as src:
+            return self._one_camera(src, name, self.clock())
+
+    def _one_camera(self, src: _Sources, name: str, now: float) -> cv.CameraView:
+        """``name``'s view from the open sources (without the history when the database
+        cannot be read); NotFound when neither source knows it."""
         from kasa_doctor.monitor.store import StoreError
 
-        now = self.clock()
-        with self._sources() as src:
-            try:
-                views = self._camera_views(src, now, only=name)
-            except StoreError:
-                views = self._camera_views(src, now, only=name, use_store=False)
+        try:
+            views = self._camera_views(src, now, only=name)
+        except StoreError:
+            views = self._camera_views(src, now, only=name, use_store=False)
         if not views:
             raise NotFound(f"no camera named {name!r} in the watch configuration or history")
         return views[0]
@@ -565,13 +570,7 @@ class CameraService:
         now = self.clock()
         start = self._parse_since(since, now)
         with self._sources() as src:
-            try:
-                views = self._camera_views(src, now, only=name)
-            except StoreError:
-                views = self._camera_views(src, now, only=name, use_store=False)
-            if not views:
-                raise NotFound(f"no camera named {name!r} in the watch configuration or history")
-            camera = views[0]
+            camera = self._one_camera(src, name, now)
             weak = src.weak_dbm(src.camera_config(name))
             points: list[cv.SeriesPoint] = []
             records: list[IncidentRecord] = []
