@@ -463,11 +463,9 @@ def main() -> None:
         "to every question, every step fails, the run escalates and the support report "
         "is written). Wizard steps = the model, light, answer, step-outcome and "
         "escalation posts; the target is about them. Errors = a 4xx/5xx, a panel "
-        "showing an error, a transport failure, or an owner not done by the deadline.\n\n"
-        "Page loads are slower than steps because the home page lists the recent "
-        "sessions by reading every saved session file (`sessions_store.list_sessions`): "
-        "its cost grows with the sessions folder, which these runs fill with hundreds "
-        "of sessions (far more than one household makes)."
+        "showing an error, a transport failure, or an owner not done by the deadline. "
+        "The runs fill the sessions folder with hundreds of sessions; the home page "
+        "reads only the ten newest."
     )
     table = to_markdown(runs)
     print(table)
