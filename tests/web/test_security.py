@@ -390,3 +390,12 @@ def test_real_server_on_loopback_checks_host_and_csrf(server: str) -> None:
         token = http.get("/api/csrf").json()["token"]
         made = http.post("/api/sessions", json={}, headers={"X-CSRF-Token": token})
         assert made.status_code == 201
+
+
+def test_beyond_loopback_without_a_configured_token_nothing_is_open() -> None:
+    """Settings made by hand for 0.0.0.0 with no token must fail closed, not open."""
+    app = make_app(host="0.0.0.0")
+    with TestClient(app, base_url="http://192.0.2.1:8787") as client:
+        assert client.get("/").status_code == 401
+        assert client.get("/api/sessions").status_code == 401
+        assert client.get("/api/sessions", headers={"Authorization": "Bearer "}).status_code == 401

@@ -109,14 +109,18 @@ class Guard:
             return
 
         bearer = False
-        if settings.token is not None:
+        if settings.requires_token:
+            # no token configured beyond loopback: closed to everyone (fail closed)
+            expected = (settings.token or "").encode()
             auth = headers.get("authorization", "")
             scheme, _, given = auth.partition(" ")
-            bearer = scheme.lower() == "bearer" and hmac.compare_digest(
-                given.strip().encode(), settings.token.encode()
+            bearer = (
+                bool(expected)
+                and scheme.lower() == "bearer"
+                and hmac.compare_digest(given.strip().encode(), expected)
             )
-            by_cookie = hmac.compare_digest(
-                cookies.get(AUTH_COOKIE, "").encode(), settings.token.encode()
+            by_cookie = bool(expected) and hmac.compare_digest(
+                cookies.get(AUTH_COOKIE, "").encode(), expected
             )
             if not (bearer or by_cookie) and scope["path"] != LOGIN_PATH:
                 await _unauthorised(send, scope)
