@@ -195,7 +195,7 @@ def test_factory_reset_with_the_wrong_model_typed_is_not_run(
     assert "The camera reports: SD card normal" in text
     family = kb.family_for_model("C210")
     assert family is not None
-    assert family.reset.button in text and f"hold for {family.reset.hold_seconds} s" in text
+    assert family.reset.button in text and "hold it (seconds):" in text
     assert "Type C210 to go ahead" in text
     assert "nothing was erased" in text
 

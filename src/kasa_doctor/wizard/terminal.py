@@ -180,7 +180,7 @@ class RichUi(Echo):
             parts.append(
                 Text.assemble(
                     ("How, on this model: ", "bold"),
-                    f"{view.reset.button}; hold for {view.reset.hold_seconds} s.",
+                    f"{view.reset.button}; hold it (seconds): {_hold(view.reset)}.",
                 )
             )
         parts.append(Text("Only go ahead if the cheaper steps did not help.", style="dim"))
@@ -294,7 +294,7 @@ class RichUi(Echo):
                 "",
                 Text.assemble(
                     ("On this model: ", "bold"),
-                    f"{reset.button}; hold for {reset.hold_seconds} s. {reset.after} ",
+                    f"{reset.button}; hold it (seconds): {_hold(reset)}. {reset.after} ",
                     (f"(confidence: {reset.confidence}; source: {reset.source})", "dim"),
                 ),
             ]
@@ -464,3 +464,8 @@ class RichUi(Echo):
         self.console.print(
             Panel(Group(*parts), title="[bold]Set it up again[/]", title_align="left")
         )
+
+
+def _hold(reset: s.Reset) -> str:
+    """How long to hold the reset button: free text in the tables, on one line."""
+    return " ".join(reset.hold_seconds.split())
