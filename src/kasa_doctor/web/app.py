@@ -24,7 +24,8 @@ HERE = Path(__file__).parent
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     from kasa_doctor.service.cameras import CameraService
-    from kasa_doctor.web import api, api_cameras, dashboard, pages
+    from kasa_doctor.service.reference import ReferenceService
+    from kasa_doctor.web import api, api_cameras, dashboard, pages, reference
 
     settings = settings or WebSettings()
     app = FastAPI(
@@ -38,6 +39,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.sessions = SessionService()
+    app.state.reference = ReferenceService(app.state.sessions.kb)
     app.state.cameras = CameraService(
         app.state.sessions,
         config_path=settings.config_path,
@@ -50,6 +52,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(api_cameras.router)
     app.include_router(pages.router)
     app.include_router(dashboard.router)
+    app.include_router(reference.pages)
+    app.include_router(reference.api)
 
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, exc: ServiceError) -> Response:
