@@ -22,17 +22,22 @@ def write_kb(
     p_unknown: float = 0.0,
     support_cost: float = 1000.0,
     support_fixes: dict[str, float] | None = None,
+    variants: dict[str, list[dict[str, Any]]] | None = None,
 ) -> Path:
     """Write a complete, valid knowledge folder.
 
     ``steps``: id -> (cost, {cause: P(fix)}); ``questions``: id -> {cause: P(yes | cause)}.
     contact_support is added with a high cost so hand calculations can ignore it.
+    ``variants``: cause -> its variants as written in causes.yaml.
     """
     folder.mkdir(parents=True, exist_ok=True)
     causes = [
         {"id": c, "title": c, "explanation": c, "prior": p, "category": "wifi"}
         for c, p in priors.items()
     ]
+    for cause in causes:
+        if variants and cause["id"] in variants:
+            cause["variants"] = variants[cause["id"]]
     step_list: list[dict[str, Any]] = []
     fixes: dict[str, Any] = {}
     for sid, (cost, chances) in {

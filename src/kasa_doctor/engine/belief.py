@@ -3,6 +3,10 @@
 P(c | e) ∝ P(c) · P(light | c) · Π_j P(e_j | c) · Π_failed (1 − P(a fixes | c)),
 times P(a fixes | c) for the step that fixed it, if one did.
 "Don't know" answers add nothing.
+
+The sums run over hypotheses (a cause, or each variant of a cause with variants);
+``posterior`` folds them back into causes, so a cause's probability is the mixture of
+its variants. ``hypothesis_posterior`` is what the planner computes with.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ def unnormalised(model: Model, evidence: Evidence) -> Vector:
     return belief
 
 
-def posterior(model: Model, evidence: Evidence) -> Vector:
+def hypothesis_posterior(model: Model, evidence: Evidence) -> Vector:
+    """P(hypothesis | e): over causes and the variants of causes that have them."""
     belief = unnormalised(model, evidence)
     total = float(belief.sum())
     if total <= 0.0 or not np.isfinite(total):
@@ -37,7 +42,15 @@ def posterior(model: Model, evidence: Evidence) -> Vector:
     return belief / total
 
 
+def posterior(model: Model, evidence: Evidence) -> Vector:
+    """P(cause | e), one entry per cause of ``model.causes`` (variants summed)."""
+    return model.to_causes(hypothesis_posterior(model, evidence))
+
+
 def ranking(model: Model, belief: Vector, top: int | None = None) -> list[tuple[str, float]]:
+    """Causes by probability, most likely first (a belief over hypotheses is folded)."""
+    if belief.shape[0] != len(model.causes):
+        belief = model.to_causes(belief)
     order = np.argsort(-belief, kind="stable")
     chosen = order if top is None else order[:top]
     return [(model.causes[i], float(belief[i])) for i in chosen]

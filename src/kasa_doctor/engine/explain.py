@@ -24,39 +24,45 @@ def describe_observation(model: Model, variable: str, value: str) -> str:
     return f"{model.kb.probe(variable).title.lower()}: {label}"
 
 
-def _against_rest(belief: Vector, likelihood: Vector, cause: int) -> float:
+def _against_rest(model: Model, belief: Vector, likelihood: Vector, cause: int) -> float:
     """log of how much more likely this evidence is under ``cause`` than under the
-    other causes as currently believed."""
-    rest = belief.copy()
-    rest[cause] = 0.0
-    total = float(rest.sum())
-    if total <= 0.0:
+    other causes as currently believed. ``belief`` and ``likelihood`` are over
+    hypotheses: a cause with variants speaks through the mixture of its variants."""
+    mine = model.parent == cause
+    own = belief * mine
+    rest = belief * ~mine
+    own_total, rest_total = float(own.sum()), float(rest.sum())
+    if rest_total <= 0.0:
         return 0.0
-    other = float((rest * likelihood).sum()) / total
-    return math.log(max(float(likelihood[cause]), 1e-12) / max(other, 1e-12))
+    other = float((rest * likelihood).sum()) / rest_total
+    if own_total > 0.0:
+        here = float((own * likelihood).sum()) / own_total
+    else:  # ruled out: the plain average of its variants
+        here = float(likelihood[mine].mean())
+    return math.log(max(here, 1e-12) / max(other, 1e-12))
 
 
 def evidence_for(
     model: Model, evidence: Evidence, belief: Vector, cause: int, limit: int = 3
 ) -> list[str]:
-    """The pieces of evidence that speak most for ``cause``, strongest first."""
+    """The pieces of evidence that speak most for ``cause`` (an index into
+    ``model.causes``; ``belief`` is over hypotheses), strongest first."""
     scored: list[tuple[float, str]] = []
     if evidence.led is not None:
         family = model.kb.family_for_model(evidence.model)
         fams = [family] if family is not None else model.kb.families
         led = np.mean([model.led_table(f.id)[model.leds.index(evidence.led)] for f in fams], 0)
         name = model.kb.pattern(evidence.led).looks_like.split(";")[0].split(".")[0]
-        scored.append((_against_rest(belief, led, cause), f"the light: {name.lower()}"))
+        scored.append((_against_rest(model, belief, led, cause), f"the light: {name.lower()}"))
     for variable, value in evidence.observed.items():
         likelihood = model.variables[variable].likelihood(value)
-        scored.append(
-            (_against_rest(belief, likelihood, cause), describe_observation(model, variable, value))
-        )
+        score = _against_rest(model, belief, likelihood, cause)
+        scored.append((score, describe_observation(model, variable, value)))
     fix = model.fix_matrix(evidence.observed)
     for step in evidence.failed_steps:
         failed = 1.0 - fix[model.step_index(step)]
         title = model.kb.step(step).title
-        scored.append((_against_rest(belief, failed, cause), f"“{title}” did not help"))
+        scored.append((_against_rest(model, belief, failed, cause), f"“{title}” did not help"))
     scored.sort(key=lambda item: -item[0])
     return [text for score, text in scored[:limit] if score > 0.05]
 
@@ -66,15 +72,16 @@ def why_cause(
 ) -> str:
     cause_id = model.causes[cause]
     title = model.kb.cause(cause_id).title
+    p_cause = float(model.to_causes(belief)[cause])
     because = evidence_for(model, evidence, belief, cause)
     if model.kb.step(step).ends_session:
         head = (
             f"Nothing left to try at home is worth the time: most likely {title.lower()} "
-            f"({belief[cause]:.0%})"
+            f"({p_cause:.0%})"
         )
     else:
         head = (
-            f"Likely: {title.lower()} ({belief[cause]:.0%}); this step fixes it with "
+            f"Likely: {title.lower()} ({p_cause:.0%}); this step fixes it with "
             f"a {p_fix:.0%} chance for {model.kb.step(step).cost:g} minutes"
         )
     if because:

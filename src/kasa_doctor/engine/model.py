@@ -1,6 +1,13 @@
 """The knowledge base turned into arrays the engine computes with.
 
 Built once per knowledge base; everything here is read-only afterwards.
+
+Internally the engine reasons over *hypotheses*: one per cause, or one per variant of a
+cause that declares variants (causes.yaml). A variant carries its share of the cause's
+prior and its own P(answer | variant) for some questions and probes; everything else
+(light tables, fix chances, harm) it inherits from its cause. Every array below with a
+cause axis is over hypotheses; ``parent`` maps each hypothesis to its cause and
+``to_causes`` sums a belief back to the causes, which is all the outside world sees.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kasa_doctor.knowledge.loader import KnowledgeBase, default_knowledge
-from kasa_doctor.knowledge.schema import Family
+from kasa_doctor.knowledge.schema import Family, Variant
 
 Vector = npt.NDArray[np.float64]
 Matrix = npt.NDArray[np.float64]
@@ -20,7 +27,7 @@ Matrix = npt.NDArray[np.float64]
 
 @dataclass(frozen=True)
 class Variable:
-    """A question or a probe: P(value | cause) as a (values x causes) matrix."""
+    """A question or a probe: P(value | hypothesis) as a (values x hypotheses) matrix."""
 
     id: str
     kind: str  # "question" | "probe"
@@ -43,6 +50,7 @@ class Variable:
 class FixRule:
     when: dict[str, frozenset[str]]
     step: int
+    #: the hypotheses (every variant of each cause named) and their chances
     cause_index: tuple[int, ...]
     chances: tuple[float, ...]
 
@@ -51,15 +59,19 @@ class FixRule:
 class Model:
     kb: KnowledgeBase
     causes: tuple[str, ...]
-    prior: Vector  # normalised over causes, before any family factor
+    #: "cause" or "cause/variant", one per hypothesis
+    hypotheses: tuple[str, ...]
+    #: hypothesis -> index of its cause in ``causes``
+    parent: npt.NDArray[np.intp]
+    prior: Vector  # over hypotheses, normalised, before any family factor
     variables: dict[str, Variable]
     steps: tuple[str, ...]
     step_cost: Vector  # minutes the owner spends
     plan_cost: Vector  # minutes plus the risk of destroying settings/recordings
-    #: steps x causes: what planning charges for a step under each cause — plan_cost
+    #: steps x hypotheses: what planning charges for a step under each cause — plan_cost
     #: plus the harm a step does when that is the cause
     cost_by_cause: Matrix
-    fix: Matrix  # steps x causes: P(step fixes | cause)
+    fix: Matrix  # steps x hypotheses: P(step fixes | cause)
     ends: npt.NDArray[np.bool_]  # steps that end the session (contact support)
     fix_rules: tuple[FixRule, ...]
     leds: tuple[str, ...]
@@ -69,11 +81,18 @@ class Model:
     def cause_index(self, cause: str) -> int:
         return self.causes.index(cause)
 
+    def to_causes(self, belief: Vector) -> Vector:
+        """A belief over hypotheses summed up to the causes (variants folded in)."""
+        if len(self.hypotheses) == len(self.causes):
+            return belief
+        folded = np.bincount(self.parent, weights=belief, minlength=len(self.causes))
+        return np.asarray(folded, dtype=np.float64)
+
     def step_index(self, step: str) -> int:
         return self.steps.index(step)
 
     def led_table(self, family_id: str) -> Matrix:
-        """(lights x causes): P(light | cause) within one family."""
+        """(lights x hypotheses): P(light | cause) within one family."""
         return self._led_tables[family_id]
 
     def family_prior(self, family_id: str) -> Vector:
@@ -88,7 +107,7 @@ class Model:
         families = [family] if family is not None else self.kb.families
         weights = np.array([f.share for f in families] if family is None else [1.0])
         weights = weights / weights.sum()
-        total = np.zeros(len(self.causes))
+        total = np.zeros(len(self.hypotheses))
         for weight, fam in zip(weights, families, strict=True):
             part = self._family_priors[fam.id].copy()
             if led is not None:
@@ -119,7 +138,16 @@ def _distribution(values: tuple[str, ...], dist: object) -> list[float]:
 
 def compile_model(kb: KnowledgeBase) -> Model:
     causes = tuple(c.id for c in kb.causes)
-    prior = np.array([c.prior for c in kb.causes], dtype=float)
+    # hypotheses: (cause index, variant or None, share of the cause's prior)
+    hyps: list[tuple[int, Variant | None, float]] = []
+    for i, cause_item in enumerate(kb.causes):
+        if cause_item.variants:
+            hyps.extend((i, v, v.share) for v in cause_item.variants)
+        else:
+            hyps.append((i, None, 1.0))
+    parent = np.array([i for i, _, _ in hyps], dtype=np.intp)
+    hypotheses = tuple(causes[i] if v is None else f"{causes[i]}/{v.id}" for i, v, _ in hyps)
+    prior = np.array([kb.causes[i].prior * share for i, _, share in hyps], dtype=float)
     prior /= prior.sum()
 
     variables: dict[str, Variable] = {}
@@ -127,7 +155,15 @@ def compile_model(kb: KnowledgeBase) -> Model:
         for item in items:
             values = tuple(item.answers)
             table = np.array(
-                [_distribution(values, item.likelihood.get(c, item.default)) for c in causes],
+                [
+                    _distribution(
+                        values,
+                        v.likelihood[item.id]
+                        if v is not None and item.id in v.likelihood
+                        else item.likelihood.get(causes[i], item.default),
+                    )
+                    for i, v, _ in hyps
+                ],
                 dtype=float,
             ).T
             # Never let an answer be impossible: owners misremember and checks misread.
@@ -154,20 +190,25 @@ def compile_model(kb: KnowledgeBase) -> Model:
     fix = np.array(
         [[kb.fixes[sid].causes.get(c, kb.fixes[sid].default) for c in causes] for sid in steps],
         dtype=float,
-    )
+    )[:, parent]
     harm = np.array(
         [[kb.fixes[sid].harm.get(c, 0.0) for c in causes] for sid in steps], dtype=float
-    )
+    )[:, parent]
     rules = []
     for sid in steps:
         for cond in kb.fixes[sid].conditions:
-            idx = tuple(causes.index(c) for c in cond.causes)
+            # a condition on a cause applies to every variant of it
+            pairs = [
+                (h, cond.causes[c])
+                for c in cond.causes
+                for h in np.flatnonzero(parent == causes.index(c))
+            ]
             rules.append(
                 FixRule(
                     when={k: frozenset(v) for k, v in cond.when.items()},
                     step=steps.index(sid),
-                    cause_index=idx,
-                    chances=tuple(cond.causes[c] for c in cond.causes),
+                    cause_index=tuple(int(h) for h, _ in pairs),
+                    chances=tuple(p for _, p in pairs),
                 )
             )
 
@@ -180,14 +221,16 @@ def compile_model(kb: KnowledgeBase) -> Model:
             for cause, weight in row.weights.items():
                 weights[leds.index(row.led), causes.index(cause)] = weight
         column = weights.sum(axis=0, keepdims=True)
-        led_tables[fam.id] = weights / np.where(column > 0, column, 1.0)
-        factor = np.array([fam.prior_factor.get(c, 1.0) for c in causes], dtype=float)
+        led_tables[fam.id] = (weights / np.where(column > 0, column, 1.0))[:, parent]
+        factor = np.array([fam.prior_factor.get(c, 1.0) for c in causes], dtype=float)[parent]
         fam_prior = prior * factor
         family_priors[fam.id] = fam_prior / fam_prior.sum()
 
     return Model(
         kb=kb,
         causes=causes,
+        hypotheses=hypotheses,
+        parent=parent,
         prior=prior,
         variables=variables,
         steps=steps,

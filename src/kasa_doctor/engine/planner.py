@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from kasa_doctor.engine.belief import posterior, ranking
+from kasa_doctor.engine.belief import hypothesis_posterior, ranking
 from kasa_doctor.engine.evidence import Evidence
 from kasa_doctor.engine.explain import why_cause, why_observe
 from kasa_doctor.engine.model import Matrix, Model, Variable, Vector
@@ -182,10 +182,10 @@ def propose(
 ) -> Proposal:
     """The next action. ``allow`` limits which kinds of observation may be proposed
     (an owner without a computer gets no probes)."""
-    belief = posterior(model, evidence)
+    belief = hypothesis_posterior(model, evidence)  # over hypotheses (variants apart)
     fix = model.fix_matrix(evidence.observed)
     taken = _taken(model, evidence)
-    top = tuple(ranking(model, belief, top=5))
+    top = tuple(ranking(model, model.to_causes(belief), top=5))
 
     candidates = [
         v for v in model.variables.values() if v.kind in allow and askable(model, evidence, v)
@@ -233,8 +233,12 @@ def propose(
         )
 
     step = best_step(model, belief, fix, taken)
-    contributions = fix[step] * belief
-    cause = int(contributions.argmax()) if not model.ends[step] else int(belief.argmax())
+    contributions = model.to_causes(fix[step] * belief)
+    cause = (
+        int(contributions.argmax())
+        if not model.ends[step]
+        else int(model.to_causes(belief).argmax())
+    )
     p_fix = float(contributions.sum()) if not model.ends[step] else 1.0
     return Proposal(
         kind="escalate" if model.ends[step] else "step",

@@ -157,6 +157,16 @@ def _cross_check(kb: KnowledgeBase, files: dict[str, _Loaded]) -> list[str]:
             if tip not in tips:
                 where = files["causes.yaml"].where(("causes", i, "prevention"))
                 problems.append(f"{where}: unknown tip {tip!r}")
+        for j, variant in enumerate(cause_item.variants):
+            for var_id, dist in variant.likelihood.items():
+                where = files["causes.yaml"].where(
+                    ("causes", i, "variants", j, "likelihood", var_id)
+                )
+                if var_id not in observable:
+                    problems.append(f"{where}: unknown question or probe {var_id!r}")
+                elif set(dist.values) - set(observable[var_id].answers):
+                    unknown = sorted(set(dist.values) - set(observable[var_id].answers))
+                    problems.append(f"{where}: {var_id} has no answer(s) {unknown}")
     for kind, file, items in (
         ("questions", "questions.yaml", kb.questions),
         ("probes", "probes.yaml", kb.probes),

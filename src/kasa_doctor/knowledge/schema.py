@@ -44,6 +44,27 @@ class Distribution(Strict):
         return {a: self.values.get(a, rest) for a in answers}
 
 
+class Variant(Strict):
+    """One way a cause shows itself (a sub-type): its share of the cause's prior and
+    P(answer | this variant) for the questions and probes where it differs from the
+    cause's own row. Evidence that hangs together (a router whose 2.4 GHz radio hung
+    leaves phones, DNS and internet all fine) is then explained once, by one variant,
+    instead of being charged against the cause check by check."""
+
+    id: str
+    title: str = ""
+    share: Annotated[float, Field(gt=0.0, le=1.0)]
+    #: question or probe id -> P(answer | this variant); others use the cause's row
+    likelihood: dict[str, Distribution] = {}
+
+    @model_validator(mode="after")
+    def _distributions(self) -> Variant:
+        for where, dist in self.likelihood.items():
+            if sum(dist.values.values()) > 1.0 + 1e-6:
+                raise ValueError(f"{where}: probabilities add up to more than 1")
+        return self
+
+
 class Cause(Strict):
     id: str
     title: str
@@ -53,6 +74,23 @@ class Cause(Strict):
     is_fault: bool = True
     #: what the owner should do so it does not happen again (tip ids)
     prevention: list[str] = []
+    #: sub-types of this cause; the engine reasons with the mixture, but rankings,
+    #: reasons and fixes always name the cause itself
+    variants: list[Variant] = []
+
+    @model_validator(mode="after")
+    def _variants(self) -> Cause:
+        if not self.variants:
+            return self
+        if len(self.variants) < 2:
+            raise ValueError("variants: a cause with variants needs at least two")
+        ids = [v.id for v in self.variants]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"variants: duplicate variant id in {ids}")
+        total = sum(v.share for v in self.variants)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"variants: shares add up to {total:g}, not 1")
+        return self
 
 
 class Observable(Strict):
