@@ -10,7 +10,8 @@ the panel), and the blinking lamps really animate.
 
 Screenshots (full page) go to ``$KASA_DOCTOR_ARTIFACTS`` or
 ``build/test-artifacts/web/``: the dashboard, the wizard's start, a question (also
-at a phone's 390×844), a step and the outcome.
+at a phone's 390×844), a step, the outcome, and a step kasa-doctor took itself
+("Let kasa-doctor do it" on the healthy porch camera: restarted remotely, then checked).
 """
 
 from __future__ import annotations
@@ -81,9 +82,13 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture
-def base_url(watched: WatchedHome, kd_home: Path) -> Iterator[str]:
+def base_url(watched: WatchedHome, kd_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    from kasa_doctor.fixes import model
     from kasa_doctor.web.server import running
     from kasa_doctor.web.settings import WebSettings
+
+    # kasa-doctor's steps and checks wait as long as the emulator needs, not a camera
+    monkeypatch.setattr(model, "DEFAULT_FIX_TIMINGS", model.FAST_FIX_TIMINGS)
 
     settings = WebSettings(
         host="127.0.0.1",
@@ -263,6 +268,9 @@ def test_diagnose_a_watched_camera_in_the_browser(page: Any, watched: WatchedHom
             if form.locator('input[name="confirm"]').count():
                 form.locator('input[name="confirm"]').check()
             outcome = "fixed" if step == FIXED_BY else "not_fixed"
+            if step == FIXED_BY:
+                # the owner moved the camera closer: the check afterwards sees it
+                watched.cameras["garage"].set_fault("weak_signal", False)
             after = _answer(page, form.locator(f'button[value="{outcome}"]').click, panel)
         else:
             raise AssertionError(f"unexpected prompt {panel} after {seen}")
@@ -281,3 +289,36 @@ def test_diagnose_a_watched_camera_in_the_browser(page: Any, watched: WatchedHom
     page.reload()
     assert _panel(page)["status"] == "fixed"
     assert not shots, f"no screenshot of a {shots}"
+
+    # --- kasa-doctor takes a step itself: the healthy porch camera, restarted remotely --
+    page.goto("/dashboard")
+    with page.expect_navigation():
+        porch = page.locator('li.camera-card[data-camera="porch"]')
+        porch.get_by_role("button", name="Diagnose this camera").click()
+    panel = _answer(page, lambda: page.locator(f"#light-{LIGHT}").click(), _panel(page))
+    automate = page.get_by_role("button", name="Let kasa-doctor do it")
+    for _ in range(MAX_TURNS):
+        assert panel["status"] == "open", panel
+        if automate.count():
+            break
+        form = page.locator("#wizard section.prompt form")
+        button = (
+            form.locator("button.unsure")
+            if panel["action"] == "answer"
+            else form.locator('button[value="not_fixed"]')
+        )
+        panel = _answer(page, button.click, panel)
+    else:
+        raise AssertionError("kasa-doctor never offered to take a step")
+    step = panel["step"]
+    page.evaluate("window.__kdSamePage = 'yes'")
+    automate.click()
+    # the panel polls itself until the job ends, then shows what kasa-doctor did
+    page.locator("#wizard .job-done").wait_for()
+    assert page.evaluate("window.__kdSamePage") == "yes"
+    report = page.locator("#wizard .job").inner_text()
+    assert "What kasa-doctor did" in report, report
+    _shot(page, "wizard-automated")
+    if _panel(page)["step"] == step:  # the camera could not tell: the owner says
+        _answer(page, page.locator('#wizard button[value="fixed"]').click, _panel(page))
+    assert _panel(page)["status"] in ("open", "fixed")

@@ -34,6 +34,7 @@ from kasa_doctor.service.sessions import CAMERA_META_KEY, SessionService
 
 if TYPE_CHECKING:
     from kasa_doctor.engine.session import Session
+    from kasa_doctor.fixes.model import FixTimings
     from kasa_doctor.live import LiveChecks
     from kasa_doctor.monitor.config import CameraConfig, MonitorConfig
     from kasa_doctor.monitor.history import Bucket, CameraSummary, IncidentRecord
@@ -194,7 +195,11 @@ class CameraService:
         database: str | None = None,
         timeout: float = 5.0,
         clock: Callable[[], float] = time.time,
+        fix_timings: FixTimings | None = None,
     ) -> None:
+        from kasa_doctor.fixes import model as fixes_model
+        from kasa_doctor.service.live_steps import LiveSteps
+
         if timeout <= 0:
             raise ValueError("timeout must be positive")
         self.sessions = sessions
@@ -202,6 +207,11 @@ class CameraService:
         self.database = database
         self.timeout = timeout
         self.clock = clock
+        #: how long kasa-doctor's own repair steps wait (tests pass the emulator's)
+        self.fix_timings = fix_timings or fixes_model.DEFAULT_FIX_TIMINGS
+        #: "Let kasa-doctor do it" and the check after an owner's step, as jobs
+        self.live_steps = LiveSteps(sessions, self, self.fix_timings)
+        sessions.live = self.live_steps
 
     # --- the two sources --------------------------------------------------------------
 
@@ -648,13 +658,13 @@ class CameraService:
     def _budget(self) -> float:
         return self.timeout * PROBE_STAGES + 2.0
 
-    def diagnose(self, name: str) -> v.SessionView:
-        """Check the camera live and start a troubleshooting session with the readings.
+    def reading_budget(self) -> float:
+        """The longest one live reading of a camera may take."""
+        return self._budget()
 
-        The session is tagged with the camera's name; python-kasa's readings become
-        evidence, so the wizard asks only what the checks could not answer.
-        """
-        from kasa_doctor.live import LiveChecks, gather_live_checks, record_live_checks
+    def camera_access(self, name: str) -> tuple[CameraTarget, CameraCredentials | None]:
+        """Where the camera is and its login (resolved from the configuration's
+        reference now, never stored); NotFound / Invalid as for ``diagnose``."""
         from kasa_doctor.probes.camera import CameraTarget
 
         with self._sources() as src:
@@ -665,26 +675,42 @@ class CameraService:
         if config is None and host is None:
             raise NotFound(f"no camera named {name!r} in the watch configuration or history")
         if config is not None:
-            target = config.target()
-            credentials = self._credentials(config.credentials)
-        else:
-            assert host is not None
-            try:
-                target = CameraTarget.parse(host)
-            except ValueError as exc:
-                raise Invalid(f"{name}: the watcher's address is not usable: {exc}") from None
-            credentials = None
+            return config.target(), self._credentials(config.credentials)
+        assert host is not None
+        try:
+            return CameraTarget.parse(host), None
+        except ValueError as exc:
+            raise Invalid(f"{name}: the watcher's address is not usable: {exc}") from None
+
+    def read_camera(
+        self, target: CameraTarget, credentials: CameraCredentials | None
+    ) -> LiveChecks | None:
+        """The camera's live readings, within the budget (None when it ran out)."""
+        from kasa_doctor.live import gather_live_checks
 
         async def run() -> LiveChecks:
             return await asyncio.wait_for(
                 gather_live_checks(target, credentials, timeout=self.timeout), self._budget()
             )
 
-        meta = {CAMERA_META_KEY: name, "camera.source": "dashboard"}
         try:
-            checks = asyncio.run(run())
+            return asyncio.run(run())
         except TimeoutError:
-            checks = LiveChecks()
+            return None
+
+    def diagnose(self, name: str) -> v.SessionView:
+        """Check the camera live and start a troubleshooting session with the readings.
+
+        The session is tagged with the camera's name; python-kasa's readings become
+        evidence, so the wizard asks only what the checks could not answer.
+        """
+        from kasa_doctor.live import LiveChecks, record_live_checks
+
+        target, credentials = self.camera_access(name)
+        meta = {CAMERA_META_KEY: name, "camera.source": "dashboard"}
+        read = self.read_camera(target, credentials)
+        checks = read if read is not None else LiveChecks()
+        if read is None:
             meta["camera.notes"] = (
                 f"The live check of {name} did not finish within {self._budget():.0f} s."
             )
@@ -695,7 +721,9 @@ class CameraService:
         def prepare(session: Session) -> None:
             record_live_checks(session, checks, at=at)
 
-        return self.sessions.create(v.NewSession(), meta=meta, prepare=prepare)
+        view = self.sessions.create(v.NewSession(), meta=meta, prepare=prepare)
+        self.live_steps.remember(view.id, checks)
+        return view
 
     @staticmethod
     def _stored_host(store: Store, name: str) -> str | None:

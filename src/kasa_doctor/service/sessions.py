@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from kasa_doctor.engine.planner import Proposal
     from kasa_doctor.knowledge import schema as s
     from kasa_doctor.knowledge.loader import KnowledgeBase
+    from kasa_doctor.service.live_steps import LiveSteps
 
 #: session.meta key naming the watched camera a session was started for
 CAMERA_META_KEY = "camera"
@@ -103,6 +104,8 @@ class SessionService:
         self.engine = engine or default_model()
         self._proposals: dict[tuple[object, ...], Proposal] = {}
         self._proposals_lock = threading.Lock()
+        #: kasa-doctor's jobs on watched cameras (set by CameraService); None: owner only
+        self.live: LiveSteps | None = None
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -111,12 +114,20 @@ class SessionService:
     # --- storage ----------------------------------------------------------------------
 
     @contextmanager
+    def locked(self, session_id: str) -> Iterator[Session]:
+        """The saved session, loaded under its lock (the caller saves, if at all)."""
+        with _LOCKS[hash(session_id) % len(_LOCKS)]:
+            yield self._load(session_id)
+
+    @contextmanager
     def _editing(self, session_id: str) -> Iterator[Session]:
         """Load under the session's lock, let the caller change it, save."""
-        with _LOCKS[hash(session_id) % len(_LOCKS)]:
-            session = self._load(session_id)
+        with self.locked(session_id) as session:
             yield session
             self._save(session)
+
+    def save(self, session: Session) -> None:
+        self._save(session)
 
     def _load(self, session_id: str) -> Session:
         try:
@@ -219,7 +230,29 @@ class SessionService:
                         "confirm it first (confirm: true)"
                     )
                 fixed = {"fixed": True, "not_fixed": False, "skip": None}[report.outcome]
+                live = self.live
+                pending = live.take_pending(session, step.id) if live is not None else None
+                if live is not None and pending is not None:
+                    # kasa-doctor took the step and the camera could not tell: the
+                    # owner's word decides, recorded with what kasa-doctor did and found
+                    live.apply_pending(session, pending, fixed, raw)
+                elif live is not None and fixed is not None and live.checks_after(session):
+                    # checked on the camera first (seconds): recorded when the check ends
+                    live.start_check(session, proposal, fixed, raw)
+                    return self.view(session)
                 session.record_step(step.id, fixed, at=_now(), raw=raw)
+        return self.view(session)
+
+    def automate(self, session_id: str, step: str) -> v.SessionView:
+        """ "Let kasa-doctor do it": start the step as a job on the session's camera."""
+        with self.locked(session_id) as session:
+            proposal = self._expect(session, "step", step)
+            assert proposal is not None
+            if self.live is None:
+                from kasa_doctor.service.live_steps import NO_CAMERA
+
+                raise Conflict(NO_CAMERA)
+            self.live.start_automate(session, proposal)
         return self.view(session)
 
     def escalate(self, session_id: str, request: v.Escalation) -> v.SessionView:
@@ -261,6 +294,8 @@ class SessionService:
         """The proposal being answered; Conflict when the session asks something else."""
         if session.status != "open":
             raise Conflict(f"session {session.id} has ended ({session.status})")
+        if self.live is not None:
+            self.live.refuse_if_busy(session.id)
         asking, proposal = self._asking(session)
         if asking != kind or (ident and proposal is not None and proposal.id != ident):
             now = asking if proposal is None else f"{asking} {proposal.id}"
@@ -304,6 +339,7 @@ class SessionService:
             ],
             history=self._history(session),
             outcome=self._outcome(session) if session.status != "open" else None,
+            job=self.live.job_view(session) if self.live is not None else None,
         )
 
     def _prompt(self, session: Session, family: s.Family | None) -> v.Prompt:
@@ -373,7 +409,17 @@ class SessionService:
             if reset
             else None,
             notes=list(reset_notes(session)) if destructive else [],
+            automation=self._automation(session, step, family),
         )
+
+    def _automation(
+        self, session: Session, step: s.Step, family: s.Family | None
+    ) -> v.Automation | None:
+        """ "Let kasa-doctor do it", for a step it can take in a camera session."""
+        if self.live is None or not session.meta.get(CAMERA_META_KEY):
+            return None
+        automation = self.live.automation(session, step, family)
+        return automation if automation.action is not None else None
 
     def _history(self, session: Session) -> list[v.HistoryItem]:
         kb = self.kb

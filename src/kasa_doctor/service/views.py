@@ -14,6 +14,11 @@ PromptKind = Literal["model", "led", "question", "step", "escalate"]
 StepOutcome = Literal["fixed", "not_fixed", "skip", "declined"]
 SessionStatus = Literal["open", "fixed", "escalated", "gave_up"]
 ReportFormat = Literal["md", "html", "json"]
+JobState = Literal["running", "done", "failed"]
+#: what a finished job came to: the step fixed it / did not (checked on the camera), not
+#: counted either way, the camera cannot tell so the owner is asked, or the owner takes
+#: the step by hand (kasa-doctor could not)
+JobResult = Literal["fixed", "not_fixed", "not_counted", "ask_owner", "manual"]
 
 
 class Choice(BaseModel):
@@ -53,6 +58,38 @@ class ResetView(BaseModel):
     hold_seconds: str
 
 
+class Automation(BaseModel):
+    """Whether kasa-doctor can take this step itself on the session's camera, or why not."""
+
+    available: bool
+    #: reboot, firmware, led, wait_boot, wait_update (None: no action for this step)
+    action: str | None = None
+    #: what it would do, in the owner's words
+    what: str = ""
+    #: about how long it takes on a real camera
+    seconds: float | None = None
+    takes: str = ""
+    why_not: str = ""
+
+
+class JobView(BaseModel):
+    """kasa-doctor at work on the camera: taking a step, or checking it after the owner's."""
+
+    kind: Literal["automate", "check"]
+    step: str
+    state: JobState
+    #: the action (reboot, firmware, led, wait_boot, wait_update) or "check"
+    action: str
+    #: the latest progress message, or what it came to
+    message: str = ""
+    fraction: float | None = Field(default=None, ge=0.0, le=1.0)
+    started_at: str
+    finished_at: str | None = None
+    result: JobResult | None = None
+    #: what kasa-doctor did and what the check found, in plain words
+    did: list[str] = []
+
+
 class Prompt(BaseModel):
     """What the owner is asked now; the fields used depend on ``kind``."""
 
@@ -80,6 +117,8 @@ class Prompt(BaseModel):
     #: escalation: when to contact support and what to have ready
     when_to_contact: list[str] = []
     have_ready: list[str] = []
+    #: a step in a session started for a watched camera: "Let kasa-doctor do it"
+    automation: Automation | None = None
 
 
 class CauseRank(BaseModel):
@@ -129,6 +168,8 @@ class SessionView(BaseModel):
     ranking: list[CauseRank]
     history: list[HistoryItem]
     outcome: Outcome | None = None
+    #: kasa-doctor's job on the camera: running, or just finished
+    job: JobView | None = None
 
 
 class SessionSummary(BaseModel):

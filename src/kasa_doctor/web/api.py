@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from kasa_doctor.service import views as v
@@ -101,6 +101,22 @@ def answer_question(session_id: str, answer: v.QuestionAnswer, service: Sessions
 @router.post("/sessions/{session_id}/steps", response_model=v.SessionView, responses=ERRORS)
 def step_outcome(session_id: str, report: v.StepReport, service: Sessions) -> v.SessionView:
     return service.report_step(session_id, report)
+
+
+@router.post(
+    "/sessions/{session_id}/steps/{step}/automate",
+    response_model=v.SessionView,
+    status_code=202,
+    responses=ERRORS,
+)
+def automate_step(
+    session_id: str,
+    step: Annotated[str, Path(max_length=100, description="the step being proposed")],
+    service: Sessions,
+) -> v.SessionView:
+    """Let kasa-doctor take the step on the session's camera (a session started for a
+    watched camera); it runs in the background: follow ``job`` in the session."""
+    return service.automate(session_id, step)
 
 
 @router.post("/sessions/{session_id}/escalation", response_model=v.SessionView, responses=ERRORS)

@@ -143,6 +143,19 @@ def step(
     return _after(request, service, session_id, lambda: service.report_step(session_id, report))
 
 
+@router.post("/sessions/{session_id}/automate")
+def automate(
+    request: Request, session_id: str, service: Sessions, step: Annotated[str, Form()]
+) -> Response:
+    return _after(request, service, session_id, lambda: service.automate(session_id, step))
+
+
+@router.get("/sessions/{session_id}/panel", response_class=HTMLResponse)
+def panel(request: Request, session_id: str, service: Sessions) -> HTMLResponse:
+    """The wizard panel alone: what htmx polls while kasa-doctor works on the camera."""
+    return render(request, "_wizard.html", session=service.get(session_id))
+
+
 @router.post("/sessions/{session_id}/escalate")
 def escalate(
     request: Request, session_id: str, service: Sessions, purchase_date: Optional = None
