@@ -148,7 +148,7 @@ class Run:
     taps_per_session_mean: float
     by_kind_p95_ms: dict[str, float]
     server_cpu_s: float
-    #: saved sessions in the server's folder after the run (the home page reads them all)
+    #: saved sessions in the server's folder after the run (the home page lists the 10 newest)
     session_files: int
     target_p95_ms: float
     target_met: bool
@@ -465,7 +465,9 @@ def main() -> None:
         "escalation posts; the target is about them. Errors = a 4xx/5xx, a panel "
         "showing an error, a transport failure, or an owner not done by the deadline. "
         "The runs fill the sessions folder with hundreds of sessions; the home page "
-        "reads only the ten newest."
+        "reads only the ten newest. Page loads have the longer tail because every owner "
+        "opens the home page within the first two seconds of the run (one think time), "
+        "so they meet the server at its busiest."
     )
     table = to_markdown(runs)
     print(table)
