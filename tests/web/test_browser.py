@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -108,8 +109,10 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture
-def page(chromium: Path, base_url: str) -> Iterator[Any]:
+@contextmanager
+def browser_page(chromium: Path, base_url: str, viewport: dict[str, int]) -> Iterator[Any]:
+    """A headless Chromium page on ``base_url``; fails the test if the page asks for
+    anything off our server or reports an error."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -117,9 +120,7 @@ def page(chromium: Path, base_url: str) -> Iterator[Any]:
             executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True, timeout=TIMEOUT_MS
         )
         try:
-            context = browser.new_context(
-                base_url=base_url, viewport={"width": 1280, "height": 900}, locale="en-GB"
-            )
+            context = browser.new_context(base_url=base_url, viewport=viewport, locale="en-GB")
             context.set_default_timeout(TIMEOUT_MS)
             # nothing but our own server: any other request is an error
             outside: list[str] = []
@@ -144,6 +145,12 @@ def page(chromium: Path, base_url: str) -> Iterator[Any]:
             assert not errors, f"errors in the page: {errors}"
         finally:
             browser.close()
+
+
+@pytest.fixture
+def page(chromium: Path, base_url: str) -> Iterator[Any]:
+    with browser_page(chromium, base_url, {"width": 1280, "height": 900}) as opened:
+        yield opened
 
 
 def _shot(page: Any, name: str) -> None:

@@ -8,13 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.test_browser import (
-    CHROMIUM_ARGS,
-    PHONE,
-    TIMEOUT_MS,
-    artifacts_dir,
-    chromium,
-)
+from tests.web.test_browser import PHONE, artifacts_dir, browser_page, chromium
 
 __all__ = ["chromium"]  # the fixture, registered by the import
 
@@ -29,18 +23,8 @@ PAGES = {
 
 @pytest.fixture
 def phone(chromium: Path, server: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True, timeout=TIMEOUT_MS
-        )
-        try:
-            context = browser.new_context(base_url=server, viewport=PHONE)
-            context.set_default_timeout(TIMEOUT_MS)
-            yield context.new_page()
-        finally:
-            browser.close()
+    with browser_page(chromium, server, PHONE) as page:
+        yield page
 
 
 def test_no_page_scrolls_sideways_on_a_phone(phone: Any) -> None:
