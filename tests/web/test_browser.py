@@ -83,13 +83,10 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture
-def base_url(watched: WatchedHome, kd_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    from kasa_doctor.fixes import model
+def base_url(watched: WatchedHome, kd_home: Path) -> Iterator[str]:
+    from kasa_doctor.fixes.model import FAST_FIX_TIMINGS
     from kasa_doctor.web.server import running
     from kasa_doctor.web.settings import WebSettings
-
-    # kasa-doctor's steps and checks wait as long as the emulator needs, not a camera
-    monkeypatch.setattr(model, "DEFAULT_FIX_TIMINGS", model.FAST_FIX_TIMINGS)
 
     settings = WebSettings(
         host="127.0.0.1",
@@ -97,6 +94,8 @@ def base_url(watched: WatchedHome, kd_home: Path, monkeypatch: pytest.MonkeyPatc
         config_path=watched.config_path,
         database=watched.database,
         check_timeout=2.0,
+        # kasa-doctor's steps and checks wait as long as the emulator needs, not a camera
+        fix_timings=FAST_FIX_TIMINGS,
     )
     with running(settings) as (_settings, base):
         yield base

@@ -49,7 +49,6 @@ def start_home(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kd_home: Path
 ) -> Iterator[Callable[..., Home]]:
     """Emulated cameras and a watch configuration naming them; the app with fast timings."""
-    from kasa_doctor.service.cameras import CameraService
 
     monkeypatch.setenv(f"{PREFIX}_USERNAME", USER)
     monkeypatch.setenv(f"{PREFIX}_PASSWORD", PASSWORD)
@@ -81,13 +80,8 @@ def start_home(
         config = tmp_path / "monitor.yaml"
         config.write_text(yaml.safe_dump({"cameras": entries}), encoding="utf-8")
         database = f"sqlite:///{tmp_path / 'none.db'}"  # never watched: no database
-        app = make_app(config_path=config, database=database, check_timeout=2.0)
-        app.state.cameras = CameraService(
-            app.state.sessions,
-            config_path=config,
-            database=database,
-            timeout=2.0,
-            fix_timings=timings,
+        app = make_app(
+            config_path=config, database=database, check_timeout=2.0, fix_timings=timings
         )
         client = csrf_client(app)
         clients.append(client)

@@ -34,13 +34,13 @@ from kasa_doctor.service.sessions import CAMERA_META_KEY, SessionService
 
 if TYPE_CHECKING:
     from kasa_doctor.engine.session import Session
-    from kasa_doctor.fixes.model import FixTimings
     from kasa_doctor.live import LiveChecks
     from kasa_doctor.monitor.config import CameraConfig, MonitorConfig
     from kasa_doctor.monitor.history import Bucket, CameraSummary, IncidentRecord
     from kasa_doctor.monitor.store import Store
     from kasa_doctor.probes.camera import CameraReport, CameraTarget
     from kasa_doctor.probes.credentials import CameraCredentials
+    from kasa_doctor.service.live_steps import LiveSteps
 
 T = TypeVar("T")
 
@@ -195,11 +195,7 @@ class CameraService:
         database: str | None = None,
         timeout: float = 5.0,
         clock: Callable[[], float] = time.time,
-        fix_timings: FixTimings | None = None,
     ) -> None:
-        from kasa_doctor.fixes import model as fixes_model
-        from kasa_doctor.service.live_steps import LiveSteps
-
         if timeout <= 0:
             raise ValueError("timeout must be positive")
         self.sessions = sessions
@@ -207,11 +203,9 @@ class CameraService:
         self.database = database
         self.timeout = timeout
         self.clock = clock
-        #: how long kasa-doctor's own repair steps wait (tests pass the emulator's)
-        self.fix_timings = fix_timings or fixes_model.DEFAULT_FIX_TIMINGS
         #: "Let kasa-doctor do it" and the check after an owner's step, as jobs
-        self.live_steps = LiveSteps(sessions, self, self.fix_timings)
-        sessions.live = self.live_steps
+        #: (set by `live_steps.connect`; None: the dashboard only reads)
+        self.live_steps: LiveSteps | None = None
 
     # --- the two sources --------------------------------------------------------------
 
@@ -722,7 +716,8 @@ class CameraService:
             record_live_checks(session, checks, at=at)
 
         view = self.sessions.create(v.NewSession(), meta=meta, prepare=prepare)
-        self.live_steps.remember(view.id, checks)
+        if self.live_steps is not None:
+            self.live_steps.remember(view.id, checks)
         return view
 
     @staticmethod

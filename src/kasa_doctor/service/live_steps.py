@@ -30,8 +30,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from kasa_doctor.engine.session import Session
 from kasa_doctor.service import views as v
 from kasa_doctor.service.errors import Conflict, ServiceError
-from kasa_doctor.service.sessions import CAMERA_META_KEY
-from kasa_doctor.service.sessions import _evidence_key as evidence_key
+from kasa_doctor.service.sessions import CAMERA_META_KEY, evidence_key
 from kasa_doctor.wizard.ui import Ui
 
 if TYPE_CHECKING:
@@ -509,3 +508,16 @@ _RESULT_WORDS: Final[dict[v.JobResult, str]] = {
     "not_fixed": "Not fixed yet — going on with the next step.",
     "not_counted": "Not counted either way; going on with the safest next step.",
 }
+
+
+def connect(
+    sessions: SessionService, cameras: CameraService, timings: FixTimings | None = None
+) -> LiveSteps:
+    """Give the sessions of watched cameras their camera side: the jobs need the
+    cameras (login, readings) and the sessions (answers wait while a job runs)."""
+    from kasa_doctor.fixes.model import DEFAULT_FIX_TIMINGS
+
+    live = LiveSteps(sessions, cameras, timings or DEFAULT_FIX_TIMINGS)
+    sessions.live = live
+    cameras.live_steps = live
+    return live

@@ -52,7 +52,7 @@ STEP_WORDS = {"fixed": "fixed it", "not_fixed": "did not help", "skipped": "skip
 _LOCKS = tuple(threading.Lock() for _ in range(64))
 
 
-def _evidence_key(session: Session) -> tuple[object, ...]:
+def evidence_key(session: Session) -> tuple[object, ...]:
     return (
         session.model_name,
         session.led,
@@ -311,7 +311,7 @@ class SessionService:
         # Every answer is checked against the proposal the previous view showed, so
         # each request would plan twice; the engine is deterministic, so a proposal is
         # remembered by the evidence that produced it.
-        key = _evidence_key(session)
+        key = evidence_key(session)
         proposal = self._proposals.get(key)
         if proposal is None:
             proposal = session.propose(allow=ALLOW)

@@ -24,6 +24,7 @@ HERE = Path(__file__).parent
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     from kasa_doctor.service.cameras import CameraService
+    from kasa_doctor.service.live_steps import connect
     from kasa_doctor.service.reference import ReferenceService
     from kasa_doctor.web import api, api_cameras, dashboard, pages, reference
 
@@ -46,6 +47,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         database=settings.database,
         timeout=settings.check_timeout,
     )
+    connect(app.state.sessions, app.state.cameras, settings.fix_timings)
     app.add_middleware(Guard, settings=settings)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)

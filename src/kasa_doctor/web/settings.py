@@ -6,6 +6,10 @@ import ipaddress
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kasa_doctor.fixes.model import FixTimings
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
@@ -38,6 +42,9 @@ class WebSettings:
     database: str | None = None
     #: seconds a live check of one camera may take per network step
     check_timeout: float = 5.0
+    #: how long kasa-doctor's own repair steps wait (None: a real camera's; tests pass
+    #: the emulator's)
+    fix_timings: FixTimings | None = None
     #: signs the CSRF tokens of this server run
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
 
