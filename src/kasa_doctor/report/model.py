@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from kasa_doctor import __version__
+from kasa_doctor.knowledge.text import one_line
 from kasa_doctor.redact import TRUSTED, Redactor
 
 if TYPE_CHECKING:
@@ -194,10 +195,6 @@ class Report:
 # --- building -------------------------------------------------------------------------
 
 
-def _plain(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _find(data: object, keys: Iterable[str]) -> str | None:
     """The first non-empty string under one of ``keys``, shallowest first."""
     wanted = set(keys)
@@ -262,13 +259,13 @@ def _light(session: Session, kb: KnowledgeBase) -> Light:
     family = kb.family_for_model(session.model_name)
     table = family if family is not None else kb.family(kb.fallback)
     row = next((r for r in table.leds if r.led == session.led), None)
-    meaning = _plain(row.meaning) if row is not None else "not in the light table for this model"
+    meaning = one_line(row.meaning) if row is not None else "not in the light table for this model"
     if family is None and row is not None:
         meaning = f"{meaning} (generic meaning: the model is not in our tables)"
     return Light(
         id=pattern.id,
         words=f"{pattern.colour} light, {pattern.rhythm}",
-        looks_like=_plain(pattern.looks_like),
+        looks_like=one_line(pattern.looks_like),
         meaning=meaning,
         confidence=row.confidence if row is not None else None,
         source=row.source if row is not None else None,
@@ -281,11 +278,11 @@ def _answer(kb: KnowledgeBase, entry: Entry) -> Answer:
     reason = entry.raw.get("reason")
     return Answer(
         id=entry.id,
-        question=_plain(question.text),
+        question=one_line(question.text),
         answer=entry.value,
         answer_text=str(text),
         at=entry.at,
-        reason=_plain(reason) if isinstance(reason, str) else None,
+        reason=one_line(reason) if isinstance(reason, str) else None,
     )
 
 
@@ -305,7 +302,7 @@ def _reading(kb: KnowledgeBase, entry: Entry) -> Reading:
         value=entry.value,
         value_text=value_text,
         verdict=verdict,
-        detail=_plain(detail) if isinstance(detail, str) else "",
+        detail=one_line(detail) if isinstance(detail, str) else "",
         at=entry.at,
         raw=raw,
     )
@@ -326,7 +323,7 @@ def _notes(meta: Mapping[str, str]) -> list[Note]:
         Note(
             probe,
             REPORT_ONLY_TITLES.get(probe) or detail_label(probe.removeprefix("camera_")),
-            _plain(detail),
+            one_line(detail),
         )
         for probe, detail in found
     ]
@@ -348,7 +345,7 @@ def _step(kb: KnowledgeBase, entry: Entry) -> StepRecord:
         result_text=text,
         at=entry.at,
         loses=list(step.loses),
-        reason=_plain(reason) if isinstance(reason, str) else None,
+        reason=one_line(reason) if isinstance(reason, str) else None,
         raw={k: v for k, v in entry.raw.items() if k not in ("reason", "declined")},
     )
 
@@ -412,7 +409,7 @@ def build_report(
     checks = [_reading(kb, e) for e in readings]
     steps = [_step(kb, e) for e in history if e.kind == "step"]
     ranking = [
-        RankedCause(c, kb.cause(c).title, round(p, 4), _plain(kb.cause(c).explanation))
+        RankedCause(c, kb.cause(c).title, round(p, 4), one_line(kb.cause(c).explanation))
         for c, p in final_ranking(session)
     ]
     tried = [s.title for s in steps if s.result == "not_fixed"]
@@ -435,8 +432,8 @@ def build_report(
         ranking=ranking,
         tried=tried,
         support=SupportChecklist(
-            when_to_contact=[_plain(t) for t in kb.support.when_to_contact],
-            have_ready=[_plain(t) for t in kb.support.have_ready],
+            when_to_contact=[one_line(t) for t in kb.support.when_to_contact],
+            have_ready=[one_line(t) for t in kb.support.have_ready],
         ),
     )
     # The one place redaction happens; every renderer formats this result.

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from kasa_doctor.faq_search import search
+from kasa_doctor.knowledge.text import one_line
 from kasa_doctor.service import views as v
 from kasa_doctor.service.sessions import family_view, light_views
 
@@ -53,10 +54,6 @@ class FaqAnswer(BaseModel):
     fallback: bool = False
 
 
-def _plain(text: str) -> str:
-    return " ".join(text.split())
-
-
 class ReferenceService:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
@@ -82,14 +79,14 @@ class ReferenceService:
             rows=[
                 LightRow(
                     light=by_id[row.led],
-                    meaning=_plain(row.meaning),
+                    meaning=one_line(row.meaning),
                     confidence=row.confidence,
-                    source=_plain(row.source),
+                    source=one_line(row.source),
                 )
                 for row in shown.leds
             ],
             reset=v.ResetView(button=shown.reset.button, hold_seconds=shown.reset.hold_seconds),
-            notes=[_plain(n) for n in shown.notes],
+            notes=[one_line(n) for n in shown.notes],
             families=[family_view(f) for f in kb.families if f.models],
         )
 

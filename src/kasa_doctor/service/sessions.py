@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from kasa_doctor import sessions_store
 from kasa_doctor.engine.session import Session, SessionError
+from kasa_doctor.knowledge.text import one_line
 from kasa_doctor.service import views as v
 from kasa_doctor.service.errors import Conflict, Invalid, NotFound, ServiceError
 from kasa_doctor.wizard.fixing import reset_notes
@@ -64,10 +65,6 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _plain(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _colours(colour: str) -> list[str]:
     return [c.strip() for c in colour.split(" and ") if c.strip()]
 
@@ -83,14 +80,14 @@ def family_view(family: s.Family) -> v.FamilyView:
 
 
 def light_views(kb: KnowledgeBase, family: s.Family | None) -> list[v.LightView]:
-    meanings = {row.led: _plain(row.meaning) for row in family.leds} if family else {}
+    meanings = {row.led: one_line(row.meaning) for row in family.leds} if family else {}
     return [
         v.LightView(
             id=p.id,
             colour=p.colour,
             colours=_colours(p.colour),
             rhythm=p.rhythm,
-            looks_like=_plain(p.looks_like),
+            looks_like=one_line(p.looks_like),
             meaning=meanings.get(p.id),
         )
         for p in kb.patterns
@@ -366,8 +363,8 @@ class SessionService:
             return v.Prompt(
                 kind="question",
                 id=question.id,
-                title=_plain(question.text),
-                help=_plain(question.help),
+                title=one_line(question.text),
+                help=one_line(question.help),
                 reason=proposal.reason,
                 answers=[v.Choice(id=a, label=label) for a, label in question.answers.items()],
             )
@@ -396,9 +393,9 @@ class SessionService:
             title=step.title,
             reason=proposal.reason,
             instructions=v.InstructionsView(
-                do=_plain(instructions.do),
-                expect=_plain(instructions.expect),
-                wait=_plain(instructions.wait),
+                do=one_line(instructions.do),
+                expect=one_line(instructions.expect),
+                wait=one_line(instructions.wait),
             ),
             target=kb.cause(proposal.cause).title,
             probability=round(proposal.probability, 4),
@@ -442,7 +439,7 @@ class SessionService:
         for entry in session.history:
             if entry.kind == "question":
                 question = kb.question(entry.id)
-                title = _plain(question.text)
+                title = one_line(question.text)
                 value = question.answers[entry.value] if entry.value else "don't know"
             elif entry.kind == "probe":
                 probe = kb.probe(entry.id)
@@ -476,10 +473,10 @@ class SessionService:
             )
             if diagnosis
             else None,
-            explanation=_plain(diagnosis.cause.explanation) if diagnosis else "",
+            explanation=one_line(diagnosis.cause.explanation) if diagnosis else "",
             fixed_by=summary.fixed_by.title if summary.fixed_by else None,
             prevention=[
-                v.TipView(id=t.id, title=t.title, text=_plain(t.text)) for t in summary.prevention
+                v.TipView(id=t.id, title=t.title, text=one_line(t.text)) for t in summary.prevention
             ],
             when_to_contact=list(support.when_to_contact) if support else [],
             have_ready=list(support.have_ready) if support else [],

@@ -6,6 +6,7 @@ from typing import Any
 
 from kasa_doctor.engine.session import Entry, Session
 from kasa_doctor.knowledge import schema as s
+from kasa_doctor.knowledge.text import one_line
 from kasa_doctor.wizard.ui import CauseView, Summary
 
 
@@ -95,11 +96,6 @@ def _entry_json(session: Session, entry: Entry) -> dict[str, Any]:
     return data
 
 
-def _plain(text: str) -> str:
-    """YAML folded text as one line (no trailing newline, no wrapped spaces)."""
-    return " ".join(text.split())
-
-
 def _cause_json(view: CauseView) -> dict[str, Any]:
     return {
         "cause": view.cause.id,
@@ -115,7 +111,7 @@ def to_json(session: Session, summary: Summary) -> dict[str, Any]:
         cause = summary.diagnosis.cause
         diagnosis = {
             **_cause_json(summary.diagnosis),
-            "explanation": _plain(cause.explanation),
+            "explanation": one_line(cause.explanation),
             "is_fault": cause.is_fault,
         }
     return {
@@ -129,7 +125,7 @@ def to_json(session: Session, summary: Summary) -> dict[str, Any]:
         "ranking": [_cause_json(v) for v in summary.ranking],
         "history": [_entry_json(session, e) for e in session.history],
         "prevention": [
-            {"id": t.id, "title": t.title, "text": _plain(t.text)} for t in summary.prevention
+            {"id": t.id, "title": t.title, "text": one_line(t.text)} for t in summary.prevention
         ],
         "support": (
             {

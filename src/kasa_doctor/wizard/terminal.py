@@ -25,6 +25,7 @@ from kasa_doctor.fixes.catalogue import about
 from kasa_doctor.fixes.model import FixProgress
 from kasa_doctor.knowledge import schema as s
 from kasa_doctor.knowledge.loader import normalise_model
+from kasa_doctor.knowledge.text import one_line
 from kasa_doctor.wizard.answers import DONT_KNOW
 from kasa_doctor.wizard.lights import normalise_led
 from kasa_doctor.wizard.scripted import Echo
@@ -468,4 +469,4 @@ class RichUi(Echo):
 
 def _hold(reset: s.Reset) -> str:
     """How long to hold the reset button: free text in the tables, on one line."""
-    return " ".join(reset.hold_seconds.split())
+    return one_line(reset.hold_seconds)
