@@ -6,18 +6,10 @@
 * ``app`` / ``client``: ``create_app`` with a ``TestClient`` whose Host is loopback;
   ``client`` carries the CSRF token (``GET /api/csrf``) in ``X-CSRF-Token``.
 * ``server``: the app served by uvicorn in a thread on 127.0.0.1 and a free port.
-
-Until the camera dashboard (``service.cameras``, ``web.api_cameras``, ``web.dashboard``)
-exists, ``install_dashboard_stand_ins`` puts empty stand-ins for those modules into
-this test process's ``sys.modules`` only; once the real modules are there it does
-nothing.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,45 +22,6 @@ from tests.cli_fixtures import cli, kb, kd_home  # noqa: F401  (imported = regis
 from tests.loopback_guard import loopback_only  # noqa: F401  (imported = registered here)
 
 LOOPBACK_BASE = "http://127.0.0.1:8787"
-
-
-def _missing(name: str) -> bool:
-    if name in sys.modules:
-        return False
-    try:
-        return importlib.util.find_spec(name) is None
-    except (ModuleNotFoundError, ValueError):
-        return True
-
-
-def install_dashboard_stand_ins() -> list[str]:
-    """Empty stand-ins for the dashboard's modules while they are not written yet;
-    returns the names stood in for (empty once the dashboard has landed)."""
-    from fastapi import APIRouter
-
-    stood_in: list[str] = []
-    if _missing("kasa_doctor.service.cameras"):
-
-        class CameraService:
-            def __init__(self, sessions: Any, **options: Any) -> None:
-                self.sessions = sessions
-                self.options = options
-
-        module = types.ModuleType("kasa_doctor.service.cameras")
-        module.CameraService = CameraService  # type: ignore[attr-defined]
-        sys.modules[module.__name__] = module
-        stood_in.append(module.__name__)
-    for name in ("kasa_doctor.web.api_cameras", "kasa_doctor.web.dashboard"):
-        if _missing(name):
-            module = types.ModuleType(name)
-            module.router = APIRouter()  # type: ignore[attr-defined]
-            sys.modules[name] = module
-            stood_in.append(name)
-    return stood_in
-
-
-STOOD_IN = install_dashboard_stand_ins()
-DASHBOARD_READY = not STOOD_IN
 
 
 def make_app(**settings: Any) -> FastAPI:

@@ -21,7 +21,7 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
-from tests.web.conftest import DASHBOARD_READY, LOOPBACK_BASE, csrf_client, make_app
+from tests.web.conftest import LOOPBACK_BASE, csrf_client, make_app
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -309,15 +309,7 @@ def serve_all_interfaces(kd_home: Path) -> Iterator[tuple[int, str, str]]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "KASA_DOCTOR_HOME": str(kd_home)}
     env.pop("KASA_DOCTOR_TOKEN", None)
     args = ["serve", "--host", "0.0.0.0", "--port", "0"]
-    if DASHBOARD_READY:
-        command = [sys.executable, "-m", "kasa_doctor", *args]
-    else:  # the dashboard's stand-ins, in the child process only
-        code = (
-            "import sys; from tests.web.conftest import install_dashboard_stand_ins as s; s(); "
-            "from kasa_doctor.cli.main import main; sys.argv[1:] = sys.argv[2:]; main()"
-        )
-        command = [sys.executable, "-c", code, "kasa-doctor", *args]
-        env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    command = [sys.executable, "-m", "kasa_doctor", *args]
     proc = subprocess.Popen(
         command,
         cwd=REPO,
