@@ -40,7 +40,7 @@ def sessions(request: Request) -> SessionService:
 
 
 Sessions = Annotated[SessionService, Depends(sessions)]
-Optional = Annotated[str | None, Form()]
+FormText = Annotated[str | None, Form()]
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -99,7 +99,7 @@ def session_page(request: Request, session_id: str, service: Sessions) -> HTMLRe
 
 
 @router.post("/sessions/{session_id}/model")
-def model(request: Request, session_id: str, service: Sessions, model: Optional = None) -> Response:
+def model(request: Request, session_id: str, service: Sessions, model: FormText = None) -> Response:
     return _after(
         request,
         service,
@@ -109,7 +109,7 @@ def model(request: Request, session_id: str, service: Sessions, model: Optional 
 
 
 @router.post("/sessions/{session_id}/led")
-def led(request: Request, session_id: str, service: Sessions, led: Optional = None) -> Response:
+def led(request: Request, session_id: str, service: Sessions, led: FormText = None) -> Response:
     return _after(
         request,
         service,
@@ -124,7 +124,7 @@ def answer(
     session_id: str,
     service: Sessions,
     question: Annotated[str, Form()],
-    answer: Optional = None,
+    answer: FormText = None,
 ) -> Response:
     reply = v.QuestionAnswer(question=question, answer=answer or None)
     return _after(request, service, session_id, lambda: service.answer_question(session_id, reply))
@@ -137,7 +137,7 @@ def step(
     service: Sessions,
     step: Annotated[str, Form()],
     outcome: Annotated[v.StepOutcome, Form()],
-    confirm: Optional = None,
+    confirm: FormText = None,
 ) -> Response:
     report = v.StepReport(step=step, outcome=outcome, confirm=confirm == "yes")
     return _after(request, service, session_id, lambda: service.report_step(session_id, report))
@@ -158,7 +158,7 @@ def panel(request: Request, session_id: str, service: Sessions) -> HTMLResponse:
 
 @router.post("/sessions/{session_id}/escalate")
 def escalate(
-    request: Request, session_id: str, service: Sessions, purchase_date: Optional = None
+    request: Request, session_id: str, service: Sessions, purchase_date: FormText = None
 ) -> Response:
     request_ = v.Escalation(purchase_date=purchase_date)
     return _after(request, service, session_id, lambda: service.escalate(session_id, request_))
