@@ -10,7 +10,7 @@ import pytest
 
 from kasa_doctor.engine.belief import posterior
 from kasa_doctor.engine.evidence import Evidence
-from kasa_doctor.engine.planner import expected_repair_costs, propose
+from kasa_doctor.engine.planner import expected_repair_costs, owner_unknown_rate, propose
 from tests.engine.kbfactory import tiny_model
 
 
@@ -142,3 +142,21 @@ def test_escalates_when_nothing_at_home_is_worth_it(tmp_path: Path) -> None:
     assert first.kind == "step"
     after = propose(model, Evidence(failed_steps=["fix_a"]))
     assert (after.kind, after.id) == ("escalate", "contact_support")
+
+
+def test_only_unexpected_dont_knows_mark_a_forgetful_owner(tmp_path: Path) -> None:
+    questions = {f"q{i}": {"a": 0.9, "b": 0.1} for i in range(6)}
+    model = tiny_model(
+        tmp_path,
+        priors={"a": 0.5, "b": 0.5},
+        steps={"fix_a": (10, {"a": 1.0}), "fix_b": (10, {"b": 1.0})},
+        questions=questions,
+        p_unknown=0.5,
+    )
+    # Half "don't know" to questions half of all owners cannot answer is ordinary:
+    # it must not be charged again as a forgetful owner.
+    ordinary = Evidence(observed={"q0": "yes", "q1": "no"}, unknown={"q2", "q3"})
+    assert owner_unknown_rate(model, ordinary) == pytest.approx(0.0)
+    # Four of four is two more than the questions predict: (4 - 2) / (2 + 3).
+    forgetful = Evidence(unknown={"q0", "q1", "q2", "q3"})
+    assert owner_unknown_rate(model, forgetful) == pytest.approx(2.0 / 5.0)

@@ -155,16 +155,23 @@ def askable(model: Model, evidence: Evidence, variable: Variable) -> bool:
 
 
 def owner_unknown_rate(model: Model, evidence: Evidence) -> float:
-    """How often this owner has said "don't know" so far, shrunk towards zero.
+    """θ in P(don't know) = 1 − (1 − p_q)(1 − θ): how much more often than the
+    questions themselves predict this owner says "don't know", shrunk towards zero.
 
     An owner who is away from home or new to the camera cannot answer most questions;
     learning that from their own answers stops us from asking question after question.
+    Only the "don't know"s beyond each question's own p_q count as the owner's, or a
+    question that few owners can answer would be charged twice.
     """
     asked = [
-        v for v in (*evidence.observed, *evidence.unknown) if model.variables[v].kind == "question"
+        model.variables[v]
+        for v in (*evidence.observed, *evidence.unknown)
+        if model.variables[v].kind == "question"
     ]
-    unknown = sum(1 for v in asked if v in evidence.unknown)
-    return unknown / (len(asked) + OWNER_PRIOR_ANSWERS)
+    unknown = sum(1 for v in asked if v.id in evidence.unknown)
+    excess = unknown - sum(v.p_unknown for v in asked)
+    room = sum(1.0 - v.p_unknown for v in asked)
+    return max(0.0, excess) / (room + OWNER_PRIOR_ANSWERS)
 
 
 def _taken(model: Model, evidence: Evidence) -> npt.NDArray[np.bool_]:
