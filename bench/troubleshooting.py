@@ -9,6 +9,8 @@ Four parts, each printed as markdown tables and saved to ``bench/results/``:
 1. Scenario scores: the adaptive engine, the seed guide and the oracle on the public
    scenarios (shared/scenarios/public) and the team's bench scenarios, priced with the
    fixed list in shared/scenarios/costs.yaml; per cause; and the public targets.
+   1b. The same engine told every answer the scenario holds for free: the ceiling any
+   way of asking could reach with this knowledge.
 2. Gap to the exact optimum on small random knowledge bases: a Bellman recursion gives
    the best possible expected cost; the engine's policy is evaluated exactly (every
    branch of its decision tree weighted by its probability, no sampling).
@@ -50,6 +52,7 @@ from kasa_doctor.simulate import (
     Scenario,
     load_costs,
     load_scenarios,
+    run_informed,
     simulate,
     summary,
 )
@@ -264,6 +267,64 @@ def part_scores(model: Model, costs: Costs, sets: list[ScenarioSet]) -> tuple[di
         )
     )
     md.append("")
+    return data, "\n".join(md)
+
+
+# --- 1b. full-information ceiling -----------------------------------------------------
+
+
+def part_ceiling(model: Model, costs: Costs, sets: list[ScenarioSet]) -> tuple[dict[str, Any], str]:
+    """The engine given every answer and reading a scenario holds before the first step.
+
+    Questions cost nothing there and nothing is left to learn except from failed steps,
+    so it bounds what any question policy could reach with this knowledge: a target the
+    informed engine misses needs better knowledge, not a better way of asking.
+    """
+    data: dict[str, Any] = {}
+    md = [
+        "## 1b. What the knowledge allows (every answer known, free)",
+        "",
+        "The engine told every answer and reading the scenario holds before its first",
+        "step, then repairing only (`simulate.run_informed`). Its cost counts steps only.",
+        "A target missed here cannot be reached by asking better; it needs better knowledge.",
+        "",
+    ]
+    rows = []
+    for sset in sets:
+        scenarios = load_scenarios([sset.path], model)
+        informed = [run_informed(scn, costs, model) for scn in scenarios]
+        got = summary(informed)
+        asked = summary(sset.results["adaptive"])
+        oracle = summary(sset.results["oracle"])["mean_cost"]
+        outside = [r.scenario.id for r in informed if r.scenario.truth not in r.top3]
+        data[sset.name] = {
+            "informed": got,
+            "ratio_oracle": got["mean_cost"] / oracle if oracle else None,
+            "truth_outside_top3": outside,
+        }
+        for label, row in (("adaptive (asks)", asked), ("informed (told all)", got)):
+            rows.append(
+                [
+                    sset.name,
+                    label,
+                    row["mean_cost"],
+                    row["mean_cost"] / oracle if oracle else None,
+                    pct(row["fix_rate"]),
+                    pct(row["top1"]),
+                    pct(row["top3"]),
+                ]
+            )
+    md.append(
+        md_table(["set", "engine", "mean cost", "/ oracle", "fix rate", "top-1", "top-3"], rows)
+    )
+    md.append("")
+    for name, entry in data.items():
+        if entry["truth_outside_top3"]:
+            md.append(
+                f"Truth outside the informed top-3 ({name}): "
+                + ", ".join(f"`{sid}`" for sid in entry["truth_outside_top3"])
+            )
+            md.append("")
     return data, "\n".join(md)
 
 
@@ -750,6 +811,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     data: dict[str, Any] = {}
     parts: list[tuple[str, Callable[[], tuple[dict[str, Any], str]]]] = [
         ("scores", lambda: part_scores(model, costs, sets)),
+        ("ceiling", lambda: part_ceiling(model, costs, sets)),
         ("optimality_gap", lambda: part_gap(n_models)),
         ("latency", lambda: part_latency(model, sets, repeats)),
         ("startup", lambda: part_startup(runs)),

@@ -253,6 +253,25 @@ def run_adaptive(scn: Scenario, costs: Costs, model: Model) -> Result:
     return result
 
 
+def run_informed(scn: Scenario, costs: Costs, model: Model) -> Result:
+    """The engine told every answer and reading the scenario holds, free, before the
+    first step, then repairing only: what the knowledge allows when nothing is left to
+    ask. Not one of FORMAT.md's policies; the benchmark uses it to tell a policy that
+    asks badly from knowledge that cannot tell the causes apart."""
+    result = Result(scn, "informed")
+    session = Session(model_name=scn.model, led=scn.led, engine=model)
+    for variable, value in (*scn.answers.items(), *scn.probes.items()):
+        session.observe(variable, value)
+    for _ in range(costs.max_steps):
+        proposal = session.propose(allow=frozenset())
+        if not result.top3:
+            result.top3 = [cause for cause, _ in proposal.ranking[:3]]
+        if _take_step(result, proposal.id, costs):
+            break
+        session.record_step(proposal.id, False)
+    return result
+
+
 RUNNERS = {"adaptive": run_adaptive, "guide": run_guide, "oracle": run_oracle}
 
 

@@ -125,3 +125,19 @@ def test_kb_check_reports_an_unknown_cause_reference(tmp_path: Path) -> None:
     result = kd("kb", "check", str(folder))
     assert result.returncode == 2
     assert "fixes.yaml:" in result.stderr and "gremlins" in result.stderr
+
+
+def test_informed_engine_only_repairs_and_is_charged_for_steps_only() -> None:
+    """The benchmark's ceiling: told every answer up front, nothing is left to ask."""
+    from kasa_doctor.engine.model import default_model
+    from kasa_doctor.simulate import load_costs, load_scenarios, run_informed
+
+    model = default_model()
+    costs = load_costs(COSTS, model)
+    for scn in load_scenarios([SCENARIOS], model):
+        result = run_informed(scn, costs, model)
+        steps = [a.removeprefix("step:") for a in result.actions]
+        assert all(a.startswith("step:") for a in result.actions), scn.id
+        assert len(set(steps)) == len(steps), scn.id
+        assert result.cost == pytest.approx(sum(costs.steps[s] for s in steps))
+        assert result.outcome in ("fixed", "escalated") and len(result.top3) == 3
