@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from kasa_doctor.service import camera_views as cv
-from kasa_doctor.service.cameras import CameraService, _bounded
+from kasa_doctor.service.cameras import CameraService
 from kasa_doctor.service.errors import Invalid, NotFound
 from kasa_doctor.service.sessions import SessionService
 from tests.web.dashboard_support import PASSWORD, PREFIX, USER, WatchedHome, watched
@@ -257,8 +257,16 @@ def test_check_request_refuses_bad_input(body: dict[str, object]) -> None:
         cv.CheckRequest.model_validate(body)
 
 
-def test_a_hung_keyring_is_given_up_on_time() -> None:
+def test_a_hung_keyring_is_given_up_on_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kasa_doctor.monitor import config
+
+    def hang(reference: str, environ: object = None) -> None:
+        time.sleep(5)
+
     started = time.monotonic()
-    assert _bounded(lambda: time.sleep(5), 0.2) is None
+    monkeypatch.setattr(config, "resolve_reference", hang)
+    assert config.resolve_reference_bounded("keyring", timeout=0.2) is None
     assert time.monotonic() - started < 2
-    assert _bounded(lambda: 42, 1.0) == 42
+    monkeypatch.undo()
+    found = config.resolve_reference_bounded("env", {"KASA_USERNAME": "u", "KASA_PASSWORD": "p"})
+    assert found is not None and found.username == "u"

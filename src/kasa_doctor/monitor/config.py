@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, get_args
@@ -43,6 +44,8 @@ from kasa_doctor.yamlfile import Location, YamlFile, YamlFileError, parse_yaml
 CONFIG_NAME: Final = "monitor.yaml"
 DATABASE_NAME: Final = "monitor.db"
 KEY_NAME: Final = "monitor.key"
+#: a keyring back-end talking to D-Bus can hang; a login look-up never waits longer
+KEYRING_TIMEOUT_S: Final = 10.0
 
 IncidentKind = Literal[
     "offline",
@@ -317,6 +320,34 @@ def resolve_reference(
     if kind == "keyring":
         return from_keyring(arg or KEYRING_SERVICE)
     return None
+
+
+def resolve_reference_bounded(
+    reference: str,
+    environ: Mapping[str, str] | None = None,
+    timeout: float = KEYRING_TIMEOUT_S,
+) -> CameraCredentials | None:
+    """``resolve_reference``, giving up on a keyring that does not answer in ``timeout``.
+
+    Some keyring back-ends talk to D-Bus and can hang. The look-up runs in a daemon
+    thread, not an executor: ``asyncio.run`` and thread pools wait for their threads
+    at exit, so a hung keyring would hang the watcher or the web request with it.
+    A broken keyring means "no login", as in ``probes.credentials``.
+    """
+    if not reference.startswith("keyring"):
+        return resolve_reference(reference, environ)
+    found: list[CameraCredentials | None] = []
+
+    def look_up() -> None:
+        try:
+            found.append(resolve_reference(reference, environ))
+        except Exception:
+            return
+
+    thread = threading.Thread(target=look_up, name="kasa-doctor-keyring", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return found[0] if found else None
 
 
 def describe_reference(reference: str) -> str:

@@ -30,7 +30,7 @@ from kasa_doctor.monitor.config import (
     MonitorConfig,
     Thresholds,
     describe_reference,
-    resolve_reference,
+    resolve_reference_bounded,
 )
 from kasa_doctor.monitor.metrics import Metrics
 from kasa_doctor.monitor.notify import MAX_ATTEMPTS, Notifier
@@ -56,8 +56,6 @@ from kasa_doctor.probes.camera import CameraTarget, probe_camera
 from kasa_doctor.probes.credentials import CameraCredentials
 
 _LOGGER = logging.getLogger("kasa_doctor.monitor")
-
-KEYRING_TIMEOUT_S = 10.0
 
 
 @dataclass
@@ -185,17 +183,8 @@ class Watcher:
         refs = sorted({c.config.credentials for c in self.cameras})
         found: dict[str, CameraCredentials | None] = {}
         for ref in refs:
-            if ref.startswith("keyring"):
-                try:
-                    # Some keyring back-ends talk to D-Bus and can hang: bounded.
-                    found[ref] = await asyncio.wait_for(
-                        asyncio.to_thread(resolve_reference, ref, self._environ),
-                        KEYRING_TIMEOUT_S,
-                    )
-                except TimeoutError:
-                    found[ref] = None
-            else:
-                found[ref] = resolve_reference(ref, self._environ)
+            # a keyring look-up can take seconds: off the event loop
+            found[ref] = await asyncio.to_thread(resolve_reference_bounded, ref, self._environ)
             if found[ref] is None and ref != "none" and ref not in self._warned_refs:
                 self._warned_refs.add(ref)
                 users = [c.name for c in self.cameras if c.config.credentials == ref]
