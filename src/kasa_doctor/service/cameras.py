@@ -5,28 +5,23 @@ Reads the same two sources as `kasa-doctor history`: the watch configuration
 A camera in either one is shown; with neither, the dashboard is empty and says how
 to start watching. Nothing here writes the database.
 
-Live work (``diagnose``, ``check``) talks to one camera with python-kasa, each
-network step bounded by the server's check timeout and the whole check by a budget
-of a few steps. The service is synchronous: web handlers run in the thread pool, and
-each live check runs its own event loop (``asyncio.run``).
-
-No login ever leaves this module: credentials are resolved from the configuration's
-*reference* at the moment of a check, used, and dropped; every view is built from
-readings, redacted by :mod:`kasa_doctor.redact` and scrubbed of the login in use.
+Live work (``diagnose``, ``check``) finds the camera and its login here and reads it
+through :mod:`kasa_doctor.service.camera_live`. No login is kept: credentials are
+resolved from the configuration's *reference* at the moment of a check, used, and
+dropped.
 """
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Final
 
+from kasa_doctor.service import camera_live
 from kasa_doctor.service import camera_views as cv
 from kasa_doctor.service import views as v
 from kasa_doctor.service.errors import Invalid, NotFound
@@ -38,11 +33,9 @@ if TYPE_CHECKING:
     from kasa_doctor.monitor.config import CameraConfig, MonitorConfig
     from kasa_doctor.monitor.history import Bucket, CameraSummary, IncidentRecord
     from kasa_doctor.monitor.store import Store
-    from kasa_doctor.probes.camera import CameraReport, CameraTarget
+    from kasa_doctor.probes.camera import CameraTarget
     from kasa_doctor.probes.credentials import CameraCredentials
     from kasa_doctor.service.live_steps import LiveSteps
-
-T = TypeVar("T")
 
 #: the dashboard's summary window (availability, restarts) and the sparkline's
 WINDOW: Final = "7d"
@@ -53,10 +46,6 @@ SPARK_BUCKETS: Final = 24
 INCIDENT_LOOKBACK_S: Final = 30 * 86400.0
 HISTORY_BUCKETS: Final = 96
 MAX_SINCE_LEN: Final = 40
-#: a keyring back-end talking to D-Bus can hang; a check never waits longer than this
-KEYRING_TIMEOUT_S: Final = 10.0
-#: stages of one camera probe (reach, login, read, details) plus slack
-PROBE_STAGES: Final = 6
 DEFAULT_WEAK_DBM: Final = -70
 
 SETUP_HINT: Final = (
@@ -69,24 +58,6 @@ NO_DATABASE_HINT: Final = (
     "status, signal and history. Until then the cameras show as never checked."
 )
 
-LIVE_SUPPORT_WORDS: Final[dict[str, str]] = {
-    "full": "Tapo camera: kasa-doctor logs in with python-kasa and reads every live check.",
-    "sysinfo": (
-        "Kasa KC/EC camera: python-kasa reads only its discovery sysinfo (signal, light "
-        "setting, firmware, model). It cannot read the cloud connection, uptime or update "
-        "state, nor reboot or update the camera for you."
-    ),
-    "none": "kasa-doctor cannot read this camera live; only whether it answers is watched.",
-    "unknown": "What kasa-doctor can read from this camera is known after its first check.",
-}
-CHECK_SUPPORT_WORDS: Final[dict[str, str]] = {
-    "full": LIVE_SUPPORT_WORDS["full"],
-    "sysinfo": LIVE_SUPPORT_WORDS["sysinfo"],
-    "none": (
-        "Only whether the camera answers could be checked (it did not answer, no login "
-        "was found, or the login was refused)."
-    ),
-}
 STATUS_WORDS: Final[dict[str, str]] = {
     "ok": "working",
     "warning": "needs attention",
@@ -107,41 +78,6 @@ def _ago(ts: float | None, now: float) -> str | None:
     if now - ts < 5:
         return "just now"
     return f"{human_duration(now - ts)} ago"
-
-
-def _bounded(fn: Callable[[], T], timeout: float) -> T | None:
-    """``fn()`` in a daemon thread; None when it does not finish within ``timeout``.
-
-    Not the event loop's executor: ``asyncio.run`` waits for its threads at the end,
-    so a hung keyring would hang the request with it.
-    """
-    box: list[T] = []
-
-    def run() -> None:
-        try:
-            box.append(fn())
-        except Exception:  # a broken keyring means "no login", as in probes.credentials
-            return
-
-    thread = threading.Thread(target=run, name="kasa-doctor-keyring", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    return box[0] if box else None
-
-
-def _scrubbed(value: Any, secrets: Sequence[str]) -> Any:
-    """Every string in ``value`` without any form of the login (a second line of defence)."""
-    from kasa_doctor.probes.credentials import scrub
-
-    if not secrets:
-        return value
-    if isinstance(value, str):
-        return scrub(value, secrets)
-    if isinstance(value, dict):
-        return {_scrubbed(k, secrets): _scrubbed(x, secrets) for k, x in value.items()}
-    if isinstance(value, list | tuple):
-        return [_scrubbed(x, secrets) for x in value]
-    return value
 
 
 @dataclass
@@ -484,7 +420,7 @@ class CameraService:
             family=family.id if family is not None else config.family if config else None,
             family_title=family.title if family is not None else None,
             live_support=live_support,
-            live_support_words=LIVE_SUPPORT_WORDS[live_support],
+            live_support_words=camera_live.LIVE_SUPPORT_WORDS[live_support],
             status=status,
             status_words=words,
             configured=config is not None,
@@ -642,23 +578,14 @@ class CameraService:
 
     # --- live work ---------------------------------------------------------------------------
 
-    def _credentials(self, reference: str) -> CameraCredentials | None:
-        from kasa_doctor.monitor.config import resolve_reference
-
-        if reference.startswith("keyring"):
-            return _bounded(lambda: resolve_reference(reference), KEYRING_TIMEOUT_S)
-        return resolve_reference(reference)
-
-    def _budget(self) -> float:
-        return self.timeout * PROBE_STAGES + 2.0
-
     def reading_budget(self) -> float:
         """The longest one live reading of a camera may take."""
-        return self._budget()
+        return camera_live.reading_budget(self.timeout)
 
     def camera_access(self, name: str) -> tuple[CameraTarget, CameraCredentials | None]:
         """Where the camera is and its login (resolved from the configuration's
         reference now, never stored); NotFound / Invalid as for ``diagnose``."""
+        from kasa_doctor.monitor.config import resolve_reference_bounded
         from kasa_doctor.probes.camera import CameraTarget
 
         with self._sources() as src:
@@ -669,7 +596,7 @@ class CameraService:
         if config is None and host is None:
             raise NotFound(f"no camera named {name!r} in the watch configuration or history")
         if config is not None:
-            return config.target(), self._credentials(config.credentials)
+            return config.target(), resolve_reference_bounded(config.credentials)
         assert host is not None
         try:
             return CameraTarget.parse(host), None
@@ -680,17 +607,7 @@ class CameraService:
         self, target: CameraTarget, credentials: CameraCredentials | None
     ) -> LiveChecks | None:
         """The camera's live readings, within the budget (None when it ran out)."""
-        from kasa_doctor.live import gather_live_checks
-
-        async def run() -> LiveChecks:
-            return await asyncio.wait_for(
-                gather_live_checks(target, credentials, timeout=self.timeout), self._budget()
-            )
-
-        try:
-            return asyncio.run(run())
-        except TimeoutError:
-            return None
+        return camera_live.read_camera(target, credentials, self.timeout)
 
     def diagnose(self, name: str) -> v.SessionView:
         """Check the camera live and start a troubleshooting session with the readings.
@@ -706,10 +623,10 @@ class CameraService:
         checks = read if read is not None else LiveChecks()
         if read is None:
             meta["camera.notes"] = (
-                f"The live check of {name} did not finish within {self._budget():.0f} s."
+                f"The live check of {name} did not finish within {self.reading_budget():.0f} s."
             )
         if checks.camera is not None and checks.camera.live_support == "sysinfo":
-            meta["camera.live_support"] = LIVE_SUPPORT_WORDS["sysinfo"]
+            meta["camera.live_support"] = camera_live.LIVE_SUPPORT_WORDS["sysinfo"]
         at = _iso(self.clock())
 
         def prepare(session: Session) -> None:
@@ -732,7 +649,7 @@ class CameraService:
 
     def check(self, request: cv.CheckRequest) -> cv.CheckView:
         """A live check of one camera, as `kasa-doctor check --json`, redacted."""
-        from kasa_doctor.monitor.config import CameraConfig
+        from kasa_doctor.monitor.config import CameraConfig, resolve_reference_bounded
 
         config = CameraConfig(
             host=request.host,
@@ -740,55 +657,6 @@ class CameraService:
             family=request.family,
             credentials=request.credentials,
         )
-        target = config.target()
-        credentials = self._credentials(config.credentials)
-        report = self._probe(target, credentials)
-        return self.check_view(report, credentials.secrets() if credentials else ())
-
-    def _probe(self, target: CameraTarget, credentials: CameraCredentials | None) -> CameraReport:
-        from kasa_doctor.probes.camera import CameraReport, probe_camera
-        from kasa_doctor.probes.observation import Observation
-
-        async def run() -> CameraReport:
-            return await asyncio.wait_for(
-                probe_camera(target, credentials, timeout=self.timeout), self._budget()
-            )
-
-        try:
-            return asyncio.run(run())
-        except TimeoutError:
-            report = CameraReport(target=target)
-            report.observations.append(
-                Observation.unknown(
-                    "camera_reachable",
-                    f"the check did not finish within {self._budget():.0f} s",
-                )
-            )
-            report.elapsed_s = self._budget()
-            return report
-
-    @staticmethod
-    def check_view(report: CameraReport, secrets: Sequence[str] = ()) -> cv.CheckView:
-        """The report as `check --json` gives it, through the one redactor, then scrubbed."""
-        from kasa_doctor.cli.check import report_dict
-        from kasa_doctor.redact import redact
-
-        data = report_dict(report)
-        # The address the owner typed is shown as typed; everything the camera said
-        # about itself (MAC, IP, network names, ids, alias) is redacted.
-        camera, target = data.pop("camera"), data.pop("target")
-        cleaned: dict[str, Any] = _scrubbed(redact(data), secrets)
-        live = str(cleaned["live_support"])
-        return cv.CheckView(
-            camera=_scrubbed(str(camera), secrets),
-            target=cv.TargetView.model_validate(_scrubbed(target, secrets)),
-            identity=cleaned["identity"],
-            live_support=cleaned["live_support"],
-            live_support_words=CHECK_SUPPORT_WORDS.get(live, ""),
-            verdict=cleaned["verdict"],
-            reachable=report.reachable,
-            notes=cleaned["notes"],
-            elapsed_s=cleaned["elapsed_s"],
-            credential_source=cleaned["credential_source"],
-            readings=[cv.ReadingView.model_validate(r) for r in cleaned["readings"]],
-        )
+        credentials = resolve_reference_bounded(config.credentials)
+        report = camera_live.probe(config.target(), credentials, self.timeout)
+        return camera_live.check_view(report, credentials.secrets() if credentials else ())
