@@ -22,6 +22,7 @@ import schemathesis
 from fastapi.testclient import TestClient
 from schemathesis.checks import not_a_server_error
 
+from kasa_doctor.service import camera_live
 from kasa_doctor.web.security import make_csrf
 from kasa_doctor.web.settings import WebSettings
 from tests.live.support import private_keyring
@@ -44,7 +45,7 @@ PROBED: list[str] = []
 CALLS: dict[str, int] = {}
 
 
-def _unreachable(target: Any, credentials: Any) -> Any:
+def _unreachable(target: Any, credentials: Any, timeout: float) -> Any:
     from kasa_doctor.probes.camera import CameraReport
     from kasa_doctor.probes.observation import Observation
 
@@ -56,7 +57,7 @@ def _unreachable(target: Any, credentials: Any) -> Any:
 
 @pytest.fixture(autouse=True)
 def offline_checks(monkeypatch: pytest.MonkeyPatch, kd_home: Path) -> Iterator[None]:
-    monkeypatch.setattr(APP.state.cameras, "_probe", _unreachable)
+    monkeypatch.setattr(camera_live, "probe", _unreachable)
     with private_keyring(monkeypatch):
         yield
 
