@@ -160,3 +160,41 @@ def test_only_unexpected_dont_knows_mark_a_forgetful_owner(tmp_path: Path) -> No
     # Four of four is two more than the questions predict: (4 - 2) / (2 + 3).
     forgetful = Evidence(unknown={"q0", "q1", "q2", "q3"})
     assert owner_unknown_rate(model, forgetful) == pytest.approx(2.0 / 5.0)
+
+
+def test_dont_know_is_evidence_when_owners_know_their_own_problem(tmp_path: Path) -> None:
+    import dataclasses
+
+    from kasa_doctor.engine.model import compile_model
+    from kasa_doctor.knowledge.schema import Attention
+
+    plain = tiny_model(
+        tmp_path,
+        priors={"a": 0.5, "b": 0.5},
+        steps={"fix_a": (1, {"a": 1.0}), "fix_b": (1, {"b": 1.0})},
+        questions={"q": {"a": 0.9}},  # b keeps the default yes 0.5: q is not about b
+        p_unknown=0.1,
+    )
+    attention = Attention(reason="test", odds_ratio=5.0, full_at=0.2)
+    model = compile_model(dataclasses.replace(plain.kb, attention=attention))
+    a, b = model.cause_index("a"), model.cause_index("b")
+    rho = model.variables["q"].unknown_given()
+    # a moves the answer by 0.4 >= full_at: p_unknown; b not at all: odds x 5
+    assert rho[a] == pytest.approx(0.1)
+    assert rho[b] == pytest.approx(5 / 14)
+    evidence = Evidence(unknown={"q"})
+    theta = owner_unknown_rate(model, evidence)
+    # θ counts only the don't-knows beyond the predicted 0.5·0.1 + 0.5·5/14
+    expected = 0.5 * 0.1 + 0.5 * 5 / 14
+    assert theta == pytest.approx((1 - expected) / ((1 - expected) + 3.0))
+    dk = 1 - (1 - theta) * (1 - rho)
+    after = posterior(model, evidence)
+    assert after[a] == pytest.approx(dk[a] / (dk[a] + dk[b]))
+    assert after[a] < 0.5
+    # the planner's outcome model: rows sum to one, "don't know" last, same P(dk | h)
+    outcomes = model.variables["q"].outcomes(theta)
+    assert np.allclose(outcomes.sum(axis=0), 1.0)
+    assert np.allclose(outcomes[-1], dk)
+    # an answer's weight under each cause is P(v | h)(1 − r(h)), as in the belief
+    yes = posterior(model, Evidence(observed={"q": "yes"}))
+    assert yes[a] == pytest.approx(0.9 * 0.9 / (0.9 * 0.9 + 0.5 * (1 - 5 / 14)))

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kasa_doctor.knowledge.loader import KnowledgeBase, default_knowledge
-from kasa_doctor.knowledge.schema import Family, Variant
+from kasa_doctor.knowledge.schema import Attention, Family, Variant
 
 Vector = npt.NDArray[np.float64]
 Matrix = npt.NDArray[np.float64]
@@ -40,10 +40,32 @@ class Variable:
     group: str | None
     #: readable on cameras python-kasa only knows by their discovery sysinfo
     sysinfo: bool = False
+    #: P(don't know | hypothesis) from the question itself (questions.yaml `attention`);
+    #: None: p_unknown whatever the cause, so a "don't know" carries no evidence
+    dont_know: Vector | None = None
 
     def likelihood(self, value: str) -> Vector:
         row: Vector = self.table[self.values.index(value)]
         return row
+
+    def unknown_given(self) -> Vector:
+        """P(don't know | h) from the question itself."""
+        if self.dont_know is not None:
+            return self.dont_know
+        return np.full(self.table.shape[1], self.p_unknown)
+
+    def answered(self, value: str) -> Vector:
+        """P(the owner answers ``value`` | h): P(v | h) · (1 − P(don't know | h))."""
+        row: Vector = self.likelihood(value) * (1.0 - self.unknown_given())
+        return row
+
+    def outcomes(self, extra: float) -> Matrix:
+        """(values + 1) x hypotheses: P(answer v | h) for each value, then P(don't know | h),
+        when on top of the question's own rate a further share ``extra`` of answers is
+        lost whatever the cause (an owner's own forgetfulness). The belief's model, so
+        planning and updating agree."""
+        known = self.table * (1.0 - self.unknown_given()) * (1.0 - extra)
+        return np.vstack([known, 1.0 - known.sum(axis=0, keepdims=True)])
 
 
 @dataclass(frozen=True)
@@ -136,6 +158,23 @@ def _distribution(values: tuple[str, ...], dist: object) -> list[float]:
     return [full[v] for v in values]
 
 
+def _dont_know_rates(
+    attention: Attention, p_unknown: float, values: tuple[str, ...], default: object, table: Matrix
+) -> Vector:
+    """P(don't know | h) when owners know what touches their own problem
+    (schema.Attention): the odds of p_unknown, times odds_ratio for a cause that leaves
+    the answer as it would be anyway, in proportion to how little it moves it."""
+    base = np.array(_distribution(values, default), dtype=float)
+    base = np.clip(base, 1e-3, None)
+    base /= base.sum()
+    distance = 0.5 * np.abs(table - base[:, None]).sum(axis=0)
+    untouched = 1.0 - np.minimum(1.0, distance / attention.full_at)
+    p = min(max(p_unknown, 1e-6), 1.0 - 1e-6)
+    odds = p / (1.0 - p) * attention.odds_ratio**untouched
+    rates: Vector = odds / (1.0 + odds)
+    return rates
+
+
 def compile_model(kb: KnowledgeBase) -> Model:
     causes = tuple(c.id for c in kb.causes)
     # hypotheses: (cause index, variant or None, share of the cause's prior)
@@ -170,6 +209,11 @@ def compile_model(kb: KnowledgeBase) -> Model:
             table = np.clip(table, 1e-3, None)
             table /= table.sum(axis=0, keepdims=True)
             excluded = getattr(item, "excluded_by", {})
+            dont_know = None
+            if kind == "question" and kb.attention is not None:
+                dont_know = _dont_know_rates(
+                    kb.attention, item.p_unknown, values, item.default, table
+                )
             variables[item.id] = Variable(
                 id=item.id,
                 kind=kind,
@@ -181,6 +225,7 @@ def compile_model(kb: KnowledgeBase) -> Model:
                 excluded_by={k: frozenset(v) for k, v in excluded.items()},
                 group=getattr(item, "group", None),
                 sysinfo=getattr(item, "sysinfo", False),
+                dont_know=dont_know,
             )
 
     steps = tuple(st.id for st in kb.steps)

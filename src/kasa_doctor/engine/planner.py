@@ -7,7 +7,8 @@ worth its cost when (Heckerman, Breese & Rommelse 1995, myopic value of informat
 
     C_q + Σ_v P(q = v | e) · ECR*(e, q = v)  <  ECR*(e)
 
-where a "don't know" (probability p_unknown) leaves e unchanged. contact_support
+where "don't know" is one of the outcomes v, with the probabilities the belief uses
+(belief.py): P(v | e) = Σ_h P(h | e) P(v | h)(1 − r(v))(1 − θ). contact_support
 ends every run, so the sequence always terminates, and escalation is simply the
 cheapest thing left to do once no home repair is worth its time.
 """
@@ -21,7 +22,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from kasa_doctor.engine.belief import hypothesis_posterior, ranking
+from kasa_doctor.engine.belief import hypothesis_posterior, owner_unknown_rate, ranking
 from kasa_doctor.engine.evidence import Evidence
 from kasa_doctor.engine.explain import why_cause, why_observe
 from kasa_doctor.engine.model import Matrix, Model, Variable, Vector
@@ -32,8 +33,6 @@ Kind = Literal["question", "probe", "step", "escalate"]
 MIN_SAVING = 0.05
 #: questions considered for the second step of the look-ahead
 LOOKAHEAD_WIDTH = 6
-#: pseudo-count of answered questions before we trust an owner's own "don't know" rate
-OWNER_PRIOR_ANSWERS = 3.0
 
 
 @dataclass(frozen=True)
@@ -88,47 +87,45 @@ def _two_step_values(
     taken: npt.NDArray[np.bool_],
     shortlist: list[tuple[Variable, int, int]],
     costs: Vector,
-    ecr_now: float,
-    myopic: dict[str, float],
-    p_unknown: Callable[[Variable], float],
+    outcomes: Callable[[Variable], Matrix],
 ) -> dict[str, float]:
-    """Expected cost of asking q1 and then, for each answer, the better of repairing
-    at once or asking one more question q2 — a two-step look-ahead.
+    """Expected cost of asking q1 and then, for each of its outcomes ("don't know"
+    included), the better of repairing at once or asking one more question q2 — a
+    two-step look-ahead.
 
     Myopic value of information undervalues questions that only pay off together
     (the band *and* the security mode); looking one question further catches most of
     them at a cost of a few hundred extra ECR rows. Rows stay unnormalised, so every
     cost below is already weighted by the probability of reaching it.
+    ``outcomes(q)``: q's (answers + "don't know") x hypotheses outcome matrix.
     """
     rows: list[Vector] = []
     index: dict[tuple[str, int, str], tuple[int, int]] = {}
+    first_rows: dict[str, Matrix] = {}
     for first, _, _ in shortlist:
-        for k, after_first in enumerate(belief * first.table):
+        first_rows[first.id] = belief * outcomes(first)
+        for k, after_first in enumerate(first_rows[first.id]):
             for second, _, _ in shortlist:
                 if second.id == first.id:
                     continue
                 start = len(rows)
-                rows.extend(after_first * second.table)
+                rows.extend(after_first * outcomes(second))
                 index[(first.id, k, second.id)] = (start, len(rows))
     deep = expected_repair_costs(model, np.vstack(rows), fix, taken) if rows else np.zeros(0)
     values: dict[str, float] = {}
     for first, s1, _ in shortlist:
-        pu1 = p_unknown(first)
-        others = [myopic[v.id] for v, _, _ in shortlist if v.id != first.id]
-        if_unknown = min([ecr_now, *others])
         expected = 0.0
-        for k, mass in enumerate(first.table @ belief):
+        for k, after_first in enumerate(first_rows[first.id]):
+            mass = float(after_first.sum())
             stop = float(costs[s1 + k])
             best = stop
             for second, _, _ in shortlist:
                 if second.id == first.id:
                     continue
                 start, end = index[(first.id, k, second.id)]
-                pu2 = p_unknown(second)
-                cont = second.cost * float(mass) + (1 - pu2) * float(deep[start:end].sum())
-                best = min(best, cont + pu2 * stop)
+                best = min(best, second.cost * mass + float(deep[start:end].sum()))
             expected += best
-        values[first.id] = first.cost + (1 - pu1) * expected + pu1 * if_unknown
+        values[first.id] = first.cost + expected
     return values
 
 
@@ -154,26 +151,6 @@ def askable(model: Model, evidence: Evidence, variable: Variable) -> bool:
     return not any(evidence.observed.get(o) in v for o, v in variable.excluded_by.items())
 
 
-def owner_unknown_rate(model: Model, evidence: Evidence) -> float:
-    """θ in P(don't know) = 1 − (1 − p_q)(1 − θ): how much more often than the
-    questions themselves predict this owner says "don't know", shrunk towards zero.
-
-    An owner who is away from home or new to the camera cannot answer most questions;
-    learning that from their own answers stops us from asking question after question.
-    Only the "don't know"s beyond each question's own p_q count as the owner's, or a
-    question that few owners can answer would be charged twice.
-    """
-    asked = [
-        model.variables[v]
-        for v in (*evidence.observed, *evidence.unknown)
-        if model.variables[v].kind == "question"
-    ]
-    unknown = sum(1 for v in asked if v.id in evidence.unknown)
-    excess = unknown - sum(v.p_unknown for v in asked)
-    room = sum(1.0 - v.p_unknown for v in asked)
-    return max(0.0, excess) / (room + OWNER_PRIOR_ANSWERS)
-
-
 def _taken(model: Model, evidence: Evidence) -> npt.NDArray[np.bool_]:
     taken = np.zeros(len(model.steps), dtype=bool)
     for step in (*evidence.failed_steps, *evidence.skipped_steps):
@@ -197,31 +174,26 @@ def propose(
     candidates = [
         v for v in model.variables.values() if v.kind in allow and askable(model, evidence, v)
     ]
+    owner_rate = owner_unknown_rate(model, evidence)
+
+    def outcomes(variable: Variable) -> Matrix:
+        """P(outcome | h) for each answer and "don't know" (last row), the belief's model."""
+        return variable.outcomes(owner_rate if variable.kind == "question" else 0.0)
+
     rows = [belief]
     spans: list[tuple[Variable, int, int]] = []
     for variable in candidates:
         start = len(rows)
-        rows.extend(belief * variable.table)
+        rows.extend(belief * outcomes(variable))
         spans.append((variable, start, len(rows)))
     costs = expected_repair_costs(model, np.vstack(rows), fix, taken)
     ecr_now = float(costs[0])
 
-    owner_rate = owner_unknown_rate(model, evidence)
-
-    def p_unknown(variable: Variable) -> float:
-        if variable.kind == "question":
-            return 1.0 - (1.0 - variable.p_unknown) * (1.0 - owner_rate)
-        return variable.p_unknown
-
     myopic: dict[str, float] = {}
     for variable, start, end in spans:
-        pu = p_unknown(variable)
-        after = (1.0 - pu) * float(costs[start:end].sum()) + pu * ecr_now
-        myopic[variable.id] = variable.cost + after
+        myopic[variable.id] = variable.cost + float(costs[start:end].sum())
     shortlist = sorted(spans, key=lambda span: myopic[span[0].id])[:LOOKAHEAD_WIDTH]
-    values = _two_step_values(
-        model, belief, fix, taken, shortlist, costs, ecr_now, myopic, p_unknown
-    )
+    values = _two_step_values(model, belief, fix, taken, shortlist, costs, outcomes)
     best: tuple[float, Variable] | None = None
     for variable, _, _ in shortlist:
         if best is None or values[variable.id] < best[0]:

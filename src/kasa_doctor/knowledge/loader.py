@@ -85,6 +85,7 @@ class KnowledgeBase:
     tips: list[s.Tip]
     support: s.SupportChecklist
     faq: list[s.FaqEntry]
+    attention: s.Attention | None = None
     _by_id: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -290,6 +291,7 @@ def load_knowledge(directory: Path | str | None = None) -> KnowledgeBase:
         tips=parsed["tips.yaml"].tips,
         support=parsed["tips.yaml"].support,
         faq=parsed["faq.yaml"].faq,
+        attention=parsed["questions.yaml"].attention,
     )
     problems = _cross_check(kb, files)
     if problems:

@@ -257,7 +257,22 @@ class CausesFile(Strict):
     causes: list[Cause]
 
 
+class Attention(Strict):
+    """Owners know about what touches their own problem. A question's ``p_unknown`` is
+    how often an owner whose problem the question is about cannot say; when the
+    owner's cause leaves the answer as it would be anyway, the odds of "don't know"
+    are ``odds_ratio`` times higher. How much a cause touches a question is the total
+    variation distance between its answer distribution and the question's ``default``:
+    fully at ``full_at`` or more, in proportion below (the factor is
+    odds_ratio ** (1 − min(1, distance / full_at)))."""
+
+    reason: str
+    odds_ratio: Annotated[float, Field(ge=1.0)]
+    full_at: Annotated[float, Field(gt=0.0, le=1.0)]
+
+
 class QuestionsFile(Strict):
+    attention: Attention | None = None
     questions: list[Question]
 
 
