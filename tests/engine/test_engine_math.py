@@ -198,3 +198,27 @@ def test_dont_know_is_evidence_when_owners_know_their_own_problem(tmp_path: Path
     # an answer's weight under each cause is P(v | h)(1 − r(h)), as in the belief
     yes = posterior(model, Evidence(observed={"q": "yes"}))
     assert yes[a] == pytest.approx(0.9 * 0.9 / (0.9 * 0.9 + 0.5 * (1 - 5 / 14)))
+
+
+def test_a_telling_dont_know_is_named_among_the_reasons(tmp_path: Path) -> None:
+    import dataclasses
+
+    from kasa_doctor.engine.belief import hypothesis_posterior
+    from kasa_doctor.engine.explain import evidence_for
+    from kasa_doctor.engine.model import compile_model
+    from kasa_doctor.knowledge.schema import Attention
+
+    plain = tiny_model(
+        tmp_path,
+        priors={"a": 0.5, "b": 0.5},
+        steps={"fix_a": (1, {"a": 1.0}), "fix_b": (1, {"b": 1.0})},
+        questions={"q": {"a": 0.9}},  # about a only
+        p_unknown=0.1,
+    )
+    attention = Attention(reason="test", odds_ratio=5.0, full_at=0.2)
+    model = compile_model(dataclasses.replace(plain.kb, attention=attention))
+    evidence = Evidence(unknown={"q"})
+    belief = hypothesis_posterior(model, evidence)
+    # an owner whose problem were a would likely have known: the don't-know speaks for b
+    assert any("did not know" in r for r in evidence_for(model, evidence, belief, 1))
+    assert not any("did not know" in r for r in evidence_for(model, evidence, belief, 0))

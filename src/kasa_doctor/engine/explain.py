@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from kasa_doctor.engine.belief import owner_unknown_rate
 from kasa_doctor.engine.evidence import Evidence
 from kasa_doctor.engine.model import Model, Variable, Vector
 
@@ -55,9 +56,23 @@ def evidence_for(
         name = model.kb.pattern(evidence.led).looks_like.split(";")[0].split(".")[0]
         scored.append((_against_rest(model, belief, led, cause), f"the light: {name.lower()}"))
     for variable, value in evidence.observed.items():
-        likelihood = model.variables[variable].likelihood(value)
+        # the weight the belief gives it: an answer also says the owner knew
+        likelihood = model.variables[variable].answered(value)
         score = _against_rest(model, belief, likelihood, cause)
         scored.append((score, describe_observation(model, variable, value)))
+    telling = [
+        model.variables[v]
+        for v in sorted(evidence.unknown)
+        if model.variables[v].kind == "question" and model.variables[v].dont_know is not None
+    ]
+    if telling:
+        theta = owner_unknown_rate(model, evidence)
+        for var in telling:
+            dont_know = 1.0 - (1.0 - theta) * (1.0 - var.unknown_given())
+            text = model.kb.question(var.id).text
+            scored.append(
+                (_against_rest(model, belief, dont_know, cause), f"you did not know: “{text}”")
+            )
     fix = model.fix_matrix(evidence.observed)
     for step in evidence.failed_steps:
         failed = 1.0 - fix[model.step_index(step)]
