@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kasa_doctor.engine.belief import posterior
+from kasa_doctor.engine.belief import owner_unknown_odds, posterior
 from kasa_doctor.engine.evidence import Evidence
-from kasa_doctor.engine.planner import expected_repair_costs, owner_unknown_rate, propose
+from kasa_doctor.engine.planner import expected_repair_costs, propose
 from tests.engine.kbfactory import tiny_model
 
 
@@ -144,7 +144,7 @@ def test_escalates_when_nothing_at_home_is_worth_it(tmp_path: Path) -> None:
     assert (after.kind, after.id) == ("escalate", "contact_support")
 
 
-def test_only_unexpected_dont_knows_mark_a_forgetful_owner(tmp_path: Path) -> None:
+def test_an_owner_is_judged_by_dont_knows_beyond_what_questions_predict(tmp_path: Path) -> None:
     questions = {f"q{i}": {"a": 0.9, "b": 0.1} for i in range(6)}
     model = tiny_model(
         tmp_path,
@@ -156,10 +156,14 @@ def test_only_unexpected_dont_knows_mark_a_forgetful_owner(tmp_path: Path) -> No
     # Half "don't know" to questions half of all owners cannot answer is ordinary:
     # it must not be charged again as a forgetful owner.
     ordinary = Evidence(observed={"q0": "yes", "q1": "no"}, unknown={"q2", "q3"})
-    assert owner_unknown_rate(model, ordinary) == pytest.approx(0.0)
-    # Four of four is two more than the questions predict: (4 - 2) / (2 + 3).
+    assert owner_unknown_odds(model, ordinary) == pytest.approx(1.0)
+    # Four of four is two more than predicted: odds (4 + 3) / (2 + 3), shrunk by 3.
     forgetful = Evidence(unknown={"q0", "q1", "q2", "q3"})
-    assert owner_unknown_rate(model, forgetful) == pytest.approx(2.0 / 5.0)
+    assert owner_unknown_odds(model, forgetful) == pytest.approx(7.0 / 5.0)
+    # One who answers all four: (0 + 3) / (2 + 3); later questions expect answers.
+    diligent = Evidence(observed={f"q{i}": "yes" for i in range(4)})
+    assert owner_unknown_odds(model, diligent) == pytest.approx(3.0 / 5.0)
+    assert model.variables["q5"].outcomes(3.0 / 5.0)[-1] == pytest.approx(3 / 8)
 
 
 def test_dont_know_is_evidence_when_owners_know_their_own_problem(tmp_path: Path) -> None:
@@ -183,21 +187,30 @@ def test_dont_know_is_evidence_when_owners_know_their_own_problem(tmp_path: Path
     assert rho[a] == pytest.approx(0.1)
     assert rho[b] == pytest.approx(5 / 14)
     evidence = Evidence(unknown={"q"})
-    theta = owner_unknown_rate(model, evidence)
-    # θ counts only the don't-knows beyond the predicted 0.5·0.1 + 0.5·5/14
+    odds = owner_unknown_odds(model, evidence)
+    # λ counts the don't-knows against the predicted 0.5·0.1 + 0.5·5/14
     expected = 0.5 * 0.1 + 0.5 * 5 / 14
-    assert theta == pytest.approx((1 - expected) / ((1 - expected) + 3.0))
-    dk = 1 - (1 - theta) * (1 - rho)
+    assert odds == pytest.approx((1 + 3.0) / (expected + 3.0))
+    dk = rho / (1 - rho) * odds / (1 + rho / (1 - rho) * odds)
     after = posterior(model, evidence)
     assert after[a] == pytest.approx(dk[a] / (dk[a] + dk[b]))
     assert after[a] < 0.5
     # the planner's outcome model: rows sum to one, "don't know" last, same P(dk | h)
-    outcomes = model.variables["q"].outcomes(theta)
+    outcomes = model.variables["q"].outcomes(odds)
     assert np.allclose(outcomes.sum(axis=0), 1.0)
     assert np.allclose(outcomes[-1], dk)
-    # an answer's weight under each cause is P(v | h)(1 − r(h)), as in the belief
-    yes = posterior(model, Evidence(observed={"q": "yes"}))
-    assert yes[a] == pytest.approx(0.9 * 0.9 / (0.9 * 0.9 + 0.5 * (1 - 5 / 14)))
+    # an answer's weight under each cause is P(v | h)(1 − r(h)), as in the belief, with
+    # r's odds scaled by this owner's λ (answering all so far: below 1)
+    answered = Evidence(observed={"q": "yes"})
+    odds = owner_unknown_odds(model, answered)
+    # expected "don't know"s under what the answers say: P(a | yes) = 0.9·0.9 / (… + 0.5·9/14)
+    p_a = 0.9 * 0.9 / (0.9 * 0.9 + 0.5 * (1 - 5 / 14))
+    assert odds == pytest.approx(3.0 / (p_a * 0.1 + (1 - p_a) * 5 / 14 + 3.0))
+    r = model.variables["q"].unknown_given(odds)
+    yes = posterior(model, answered)
+    assert yes[a] == pytest.approx(0.9 * (1 - r[a]) / (0.9 * (1 - r[a]) + 0.5 * (1 - r[b])))
+    # a diligent owner's answer favours the cause the question is about less
+    assert 0.9 * (1 - r[a]) / (0.5 * (1 - r[b])) < 0.9 * 0.9 / (0.5 * (1 - 5 / 14))
 
 
 def test_a_telling_dont_know_is_named_among_the_reasons(tmp_path: Path) -> None:

@@ -3,10 +3,10 @@
 P(c | e) ∝ P(c) · P(light | c) · Π_j P(e_j | c) · Π_failed (1 − P(a fixes | c)),
 times P(a fixes | c) for the step that fixed it, if one did.
 
-A "don't know" to a question is an outcome like any answer: P(don't know | c) =
-1 − (1 − θ)(1 − r(c)), where r(c) is how often an owner whose cause is c cannot say
-(questions.yaml `attention`: owners know what touches their own problem) and θ is this
-owner's own excess rate of "don't know"s; an answer v carries P(v | c)(1 − r(c)).
+A "don't know" to a question is an outcome like any answer: P(don't know | c) = r(c),
+how often an owner whose cause is c cannot say (questions.yaml `attention`: owners know
+what touches their own problem), its odds scaled by λ, this owner's own readiness to
+answer (``owner_unknown_odds``); an answer v carries P(v | c)(1 − r(c)).
 Without `attention` r is the same for every cause and a "don't know" adds nothing. A
 check that cannot run says nothing about the cause.
 
@@ -26,18 +26,24 @@ from kasa_doctor.engine.model import Model, Vector
 OWNER_PRIOR_ANSWERS = 3.0
 
 
-def unnormalised(model: Model, evidence: Evidence, *, dont_knows: bool = True) -> Vector:
+def unnormalised(
+    model: Model, evidence: Evidence, *, dont_knows: bool = True, odds: float | None = None
+) -> Vector:
+    """``odds``: the owner's λ when the caller has it already (it costs a belief)."""
     family = model.kb.family_for_model(evidence.model)
     belief = model.prior_and_led(family, evidence.led)
+    if not dont_knows:
+        odds = 1.0
+    elif odds is None:
+        odds = owner_unknown_odds(model, evidence)
     for name, value in evidence.observed.items():
-        belief = belief * model.variables[name].answered(value)
+        variable = model.variables[name]
+        belief = belief * variable.answered(value, odds if variable.kind == "question" else 1.0)
     if dont_knows:
-        unknown = [model.variables[v] for v in sorted(evidence.unknown)]
-        telling = [v for v in unknown if v.kind == "question" and v.dont_know is not None]
-        if telling:
-            theta = owner_unknown_rate(model, evidence)
-            for variable in telling:
-                belief = belief * (1.0 - (1.0 - theta) * (1.0 - variable.unknown_given()))
+        for name in sorted(evidence.unknown):
+            variable = model.variables[name]
+            if variable.kind == "question" and variable.dont_know is not None:
+                belief = belief * variable.unknown_given(odds)
     if evidence.failed_steps or evidence.fixed_by:
         fix = model.fix_matrix(evidence.observed)
         for step in evidence.failed_steps:
@@ -47,15 +53,15 @@ def unnormalised(model: Model, evidence: Evidence, *, dont_knows: bool = True) -
     return belief
 
 
-def owner_unknown_rate(model: Model, evidence: Evidence) -> float:
-    """θ: how much more often than the questions themselves predict this owner says
-    "don't know", shrunk towards zero.
+def owner_unknown_odds(model: Model, evidence: Evidence) -> float:
+    """λ, this owner's own odds of "don't know" relative to what the questions predict:
+    (said + a) / (expected + a), shrunk towards 1 by a pseudo-count a.
 
-    An owner who is away from home or new to the camera cannot answer most questions;
-    learning that from their own answers stops us from asking question after question.
-    Only the "don't know"s beyond what each question predicts count as the owner's (its
-    P(don't know) under what the answers so far say), or a question that few owners can
-    answer would be charged twice.
+    An owner away from home or new to the camera cannot answer much (λ > 1), so we stop
+    asking question after question; one who answers everything (λ < 1) is not biased
+    towards the causes the questions are about just for answering. "Expected" is
+    Σ P(don't know | e) over the questions asked, from the answers so far, so a
+    "don't know" a question predicts is not counted twice.
     """
     asked = [
         model.variables[v]
@@ -63,23 +69,21 @@ def owner_unknown_rate(model: Model, evidence: Evidence) -> float:
         if model.variables[v].kind == "question"
     ]
     if not asked:
-        return 0.0
+        return 1.0
     if any(v.dont_know is not None for v in asked):
         base = unnormalised(model, evidence, dont_knows=False)
         total = float(base.sum())
         base = base / total if total > 0.0 and np.isfinite(total) else model.prior
-        expected = [float(v.unknown_given() @ base) for v in asked]
+        expected = sum(float(v.unknown_given() @ base) for v in asked)
     else:
-        expected = [v.p_unknown for v in asked]
-    unknown = sum(1 for v in asked if v.id in evidence.unknown)
-    excess = unknown - sum(expected)
-    room = sum(1.0 - e for e in expected)
-    return max(0.0, excess) / (room + OWNER_PRIOR_ANSWERS)
+        expected = sum(v.p_unknown for v in asked)
+    said = sum(1 for v in asked if v.id in evidence.unknown)
+    return (said + OWNER_PRIOR_ANSWERS) / (expected + OWNER_PRIOR_ANSWERS)
 
 
-def hypothesis_posterior(model: Model, evidence: Evidence) -> Vector:
+def hypothesis_posterior(model: Model, evidence: Evidence, odds: float | None = None) -> Vector:
     """P(hypothesis | e): over causes and the variants of causes that have them."""
-    belief = unnormalised(model, evidence)
+    belief = unnormalised(model, evidence, odds=odds)
     total = float(belief.sum())
     if total <= 0.0 or not np.isfinite(total):
         # Every cause ruled out (contradictory evidence): fall back to the prior rather

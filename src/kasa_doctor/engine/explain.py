@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from kasa_doctor.engine.belief import owner_unknown_rate
+from kasa_doctor.engine.belief import owner_unknown_odds
 from kasa_doctor.engine.evidence import Evidence
 from kasa_doctor.engine.model import Model, Variable, Vector
 
@@ -55,9 +55,11 @@ def evidence_for(
         led = np.mean([model.led_table(f.id)[model.leds.index(evidence.led)] for f in fams], 0)
         name = model.kb.pattern(evidence.led).looks_like.split(";")[0].split(".")[0]
         scored.append((_against_rest(model, belief, led, cause), f"the light: {name.lower()}"))
+    odds = owner_unknown_odds(model, evidence)
     for variable, value in evidence.observed.items():
         # the weight the belief gives it: an answer also says the owner knew
-        likelihood = model.variables[variable].answered(value)
+        var = model.variables[variable]
+        likelihood = var.answered(value, odds if var.kind == "question" else 1.0)
         score = _against_rest(model, belief, likelihood, cause)
         scored.append((score, describe_observation(model, variable, value)))
     telling = [
@@ -66,9 +68,8 @@ def evidence_for(
         if model.variables[v].kind == "question" and model.variables[v].dont_know is not None
     ]
     if telling:
-        theta = owner_unknown_rate(model, evidence)
         for var in telling:
-            dont_know = 1.0 - (1.0 - theta) * (1.0 - var.unknown_given())
+            dont_know = var.unknown_given(odds)
             text = model.kb.question(var.id).text
             scored.append(
                 (_against_rest(model, belief, dont_know, cause), f"you did not know: “{text}”")

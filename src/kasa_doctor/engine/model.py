@@ -48,24 +48,31 @@ class Variable:
         row: Vector = self.table[self.values.index(value)]
         return row
 
-    def unknown_given(self) -> Vector:
-        """P(don't know | h) from the question itself."""
-        if self.dont_know is not None:
-            return self.dont_know
-        return np.full(self.table.shape[1], self.p_unknown)
+    def unknown_given(self, odds: float = 1.0) -> Vector:
+        """P(don't know | h) from the question itself, its odds times ``odds`` (an
+        owner's own readiness to answer: below 1 for one who answers everything)."""
+        rates = (
+            self.dont_know
+            if self.dont_know is not None
+            else np.full(self.table.shape[1], self.p_unknown)
+        )
+        if odds == 1.0:
+            return rates
+        scaled = rates / np.maximum(1.0 - rates, 1e-12) * odds
+        result: Vector = scaled / (1.0 + scaled)
+        return result
 
-    def answered(self, value: str) -> Vector:
+    def answered(self, value: str, odds: float = 1.0) -> Vector:
         """P(the owner answers ``value`` | h): P(v | h) · (1 − P(don't know | h))."""
-        row: Vector = self.likelihood(value) * (1.0 - self.unknown_given())
+        row: Vector = self.likelihood(value) * (1.0 - self.unknown_given(odds))
         return row
 
-    def outcomes(self, extra: float) -> Matrix:
+    def outcomes(self, odds: float = 1.0) -> Matrix:
         """(values + 1) x hypotheses: P(answer v | h) for each value, then P(don't know | h),
-        when on top of the question's own rate a further share ``extra`` of answers is
-        lost whatever the cause (an owner's own forgetfulness). The belief's model, so
-        planning and updating agree."""
-        known = self.table * (1.0 - self.unknown_given()) * (1.0 - extra)
-        return np.vstack([known, 1.0 - known.sum(axis=0, keepdims=True)])
+        with the odds of "don't know" scaled by the owner's ``odds``. The belief's model,
+        so planning and updating agree."""
+        unknown = self.unknown_given(odds)
+        return np.vstack([self.table * (1.0 - unknown), unknown])
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ worth its cost when (Heckerman, Breese & Rommelse 1995, myopic value of informat
     C_q + Σ_v P(q = v | e) · ECR*(e, q = v)  <  ECR*(e)
 
 where "don't know" is one of the outcomes v, with the probabilities the belief uses
-(belief.py): P(v | e) = Σ_h P(h | e) P(v | h)(1 − r(v))(1 − θ). contact_support
-ends every run, so the sequence always terminates, and escalation is simply the
-cheapest thing left to do once no home repair is worth its time.
+(belief.py): P(v | e) = Σ_h P(h | e) P(v | h)(1 − r(h)), the odds of r(h) scaled by the
+owner's λ. contact_support ends every run, so the sequence always terminates, and
+escalation is simply the cheapest thing left to do once no home repair is worth its time.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from kasa_doctor.engine.belief import hypothesis_posterior, owner_unknown_rate, ranking
+from kasa_doctor.engine.belief import hypothesis_posterior, owner_unknown_odds, ranking
 from kasa_doctor.engine.evidence import Evidence
 from kasa_doctor.engine.explain import why_cause, why_observe
 from kasa_doctor.engine.model import Matrix, Model, Variable, Vector
@@ -166,7 +166,8 @@ def propose(
 ) -> Proposal:
     """The next action. ``allow`` limits which kinds of observation may be proposed
     (an owner without a computer gets no probes)."""
-    belief = hypothesis_posterior(model, evidence)  # over hypotheses (variants apart)
+    odds = owner_unknown_odds(model, evidence)
+    belief = hypothesis_posterior(model, evidence, odds)  # over hypotheses (variants apart)
     fix = model.fix_matrix(evidence.observed)
     taken = _taken(model, evidence)
     top = tuple(ranking(model, model.to_causes(belief), top=5))
@@ -174,11 +175,12 @@ def propose(
     candidates = [
         v for v in model.variables.values() if v.kind in allow and askable(model, evidence, v)
     ]
-    owner_rate = owner_unknown_rate(model, evidence)
+
+    # P(outcome | h) for each answer and "don't know" (last row): the belief's model
+    table = {v.id: v.outcomes(odds if v.kind == "question" else 1.0) for v in candidates}
 
     def outcomes(variable: Variable) -> Matrix:
-        """P(outcome | h) for each answer and "don't know" (last row), the belief's model."""
-        return variable.outcomes(owner_rate if variable.kind == "question" else 0.0)
+        return table[variable.id]
 
     rows = [belief]
     spans: list[tuple[Variable, int, int]] = []
