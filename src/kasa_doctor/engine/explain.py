@@ -62,15 +62,11 @@ def evidence_for(
         likelihood = var.answered(value, odds if var.kind == "question" else 1.0)
         score = _against_rest(model, belief, likelihood, cause)
         scored.append((score, describe_observation(model, variable, value)))
-    telling = [
-        model.variables[v]
-        for v in sorted(evidence.unknown)
-        if model.variables[v].kind == "question" and model.variables[v].dont_know is not None
-    ]
-    if telling:
-        for var in telling:
+    for name in sorted(evidence.unknown):
+        var = model.variables[name]
+        if var.kind == "question" and var.dont_know is not None:
             dont_know = var.unknown_given(odds)
-            text = model.kb.question(var.id).text
+            text = model.kb.question(name).text
             scored.append(
                 (_against_rest(model, belief, dont_know, cause), f"you did not know: “{text}”")
             )
