@@ -10,7 +10,8 @@ Four parts, each printed as markdown tables and saved to ``bench/results/``:
    scenarios (shared/scenarios/public) and the team's bench scenarios, priced with the
    fixed list in shared/scenarios/costs.yaml; per cause; and the public targets.
    1b. The same engine told every answer the scenario holds for free: the ceiling any
-   way of asking could reach with this knowledge.
+   way of asking could reach with this knowledge. 1c. How often scenarios answer the
+   questions about their true cause and the others (the premise of `attention`).
 2. Gap to the exact optimum on small random knowledge bases: a Bellman recursion gives
    the best possible expected cost; the engine's policy is evaluated exactly (every
    branch of its decision tree weighted by its probability, no sampling).
@@ -328,6 +329,69 @@ def part_ceiling(model: Model, costs: Costs, sets: list[ScenarioSet]) -> tuple[d
                 + ", ".join(f"`{sid}`" for sid in entry["truth_outside_top3"])
             )
             md.append("")
+    return data, "\n".join(md)
+
+
+# --- 1c. who answers what ---------------------------------------------------------------
+
+
+def part_answers(model: Model, sets: list[ScenarioSet]) -> tuple[dict[str, Any], str]:
+    """How often the scenarios answer a question, by whether it is about their true cause.
+
+    The premise of `attention` in questions.yaml, measured: a question is *about* the
+    cause when the cause moves its answer by at least `full_at` (the engine then expects
+    "don't know" at the question's own p_unknown), *partly* below that, *not* at all.
+    """
+    data: dict[str, Any] = {}
+    md = [
+        "## 1c. Who answers what (the premise of `attention`)",
+        "",
+        'Share of questions each scenario answers (absent = "don\'t know"), by whether the',
+        "question is about the scenario's true cause. Odds ratio = odds of \"don't know\" on",
+        "questions not about it / on questions about it; questions.yaml uses "
+        + (
+            f"{model.kb.attention.odds_ratio:g}."
+            if model.kb.attention is not None
+            else "none (no `attention`)."
+        ),
+        "",
+    ]
+    if model.kb.attention is None:
+        return data, "\n".join(md)
+    questions = [v for v in model.variables.values() if v.kind == "question"]
+    rows = []
+    for sset in sets:
+        counts = {"about": [0, 0], "partly": [0, 0], "not": [0, 0]}
+        for scn in load_scenarios([sset.path], model):
+            hyps = np.flatnonzero(model.parent == model.cause_index(scn.truth))
+            for var in questions:
+                rate = float(var.unknown_given()[hyps].min())
+                side = (
+                    "about"
+                    if np.isclose(rate, var.p_unknown)
+                    else "not"
+                    if np.isclose(rate, var.unknown_given().max())
+                    else "partly"
+                )
+                counts[side][0] += 1
+                counts[side][1] += var.id in scn.answers
+        share = {k: (a / n if n else None) for k, (n, a) in counts.items()}
+        about, other = share["about"], share["not"]
+        ratio = (
+            ((1 - other) / other) / ((1 - about) / about) if about and other and about < 1 else None
+        )
+        data[sset.name] = {"counts": counts, "answered": share, "odds_ratio": ratio}
+        rows.append(
+            [
+                sset.name,
+                f"{pct(about)} of {counts['about'][0]}",
+                f"{pct(share['partly'])} of {counts['partly'][0]}",
+                f"{pct(other)} of {counts['not'][0]}",
+                ratio,
+            ]
+        )
+    md.append(md_table(["set", "about the cause", "partly", "not about it", "odds ratio"], rows))
+    md.append("")
     return data, "\n".join(md)
 
 
@@ -815,6 +879,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parts: list[tuple[str, Callable[[], tuple[dict[str, Any], str]]]] = [
         ("scores", lambda: part_scores(model, costs, sets)),
         ("ceiling", lambda: part_ceiling(model, costs, sets)),
+        ("answers", lambda: part_answers(model, sets)),
         ("optimality_gap", lambda: part_gap(n_models)),
         ("latency", lambda: part_latency(model, sets, repeats)),
         ("startup", lambda: part_startup(runs)),
